@@ -1,0 +1,44 @@
+"""The one place that wires the application's services from settings.
+
+Everything is built lazily so a command only pays for what it uses
+(``hocvuso ask`` never opens the database, ``hocvuso stats`` never loads Chroma).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from hocvuso.settings import Settings, load_settings
+
+
+class Services:
+    """Lazily built services shared by the CLI, the bots and the HTTP app."""
+
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or load_settings()
+
+    @cached_property
+    def kb(self):
+        """The knowledge base (Chroma store, lexical index, answerer)."""
+        from knowledge.base import KnowledgeBase
+
+        return KnowledgeBase.open(self.settings)
+
+    @cached_property
+    def db(self):
+        """The relational database (SQLite by default), migrated to the latest schema."""
+        from hocvuso.db import Database
+
+        return Database.from_settings(self.settings)
+
+    @cached_property
+    def assistant(self):
+        """The channel-agnostic assistant core."""
+        from bot.core import Assistant
+
+        return Assistant(kb=self.kb, db=self.db, settings=self.settings)
+
+    def close(self) -> None:
+        """Release connections held by built services."""
+        if "db" in self.__dict__:
+            self.db.close()

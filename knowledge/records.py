@@ -1,0 +1,41 @@
+"""Typed records passed between the knowledge-base stages."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Kind = Literal["plan", "lesson", "quiz"]
+
+
+class Chunk(BaseModel):
+    """A passage of a document, cut along its headings, as stored in the index."""
+
+    id: str  # deterministic: doc_id + position + content hash
+    doc_id: str
+    kind: Kind
+    title: str
+    section: str  # heading path, e.g. "III. TIÊU CHÍ ... > 1. Tiêu chí thi đua > b) Đối với ..."
+    text: str
+    locality: str = ""
+    metadata: dict[str, str] = Field(default_factory=dict)
+
+
+class Source(BaseModel):
+    """A retrieved passage as shown to users and in ``--json`` output."""
+
+    doc_id: str
+    title: str
+    section: str
+    kind: Kind
+    text: str
+    score: float
+
+
+class Answer(BaseModel):
+    """The assistant's answer to a question: the JSON contract of ``ask --json`` and ``POST /v1/ask``."""
+
+    answer: str
+    found: bool
+    sources: list[Source] = Field(default_factory=list)

@@ -1,13 +1,202 @@
-"""Placeholder: replaced by the area's real commands."""
+"""Commands over the participation records: ``hocvuso evidence`` and ``hocvuso stats``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from datetime import date
+from pathlib import Path
 
 import click
 
+log = logging.getLogger(__name__)
 
-@click.command(name="evidence")
-def evidence():
-    """(chưa có)"""
+
+class DateParam(click.ParamType):
+    """A calendar date written YYYY-MM-DD."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"“{value}” không phải ngày dạng YYYY-MM-DD (ví dụ 2025-03-26).", param, ctx)
+
+
+DATE = DateParam()
+
+
+def _check_range(date_from: date | None, date_to: date | None) -> None:
+    """Refuse a date range that ends before it starts."""
+    if date_from and date_to and date_from > date_to:
+        raise click.BadParameter("ngày bắt đầu (--from) đứng sau ngày kết thúc (--to).")
+
+
+def _services():
+    from hocvuso.services import Services
+
+    return Services()
+
+
+@click.group(name="evidence")
+def evidence() -> None:
+    """Minh chứng tham gia: kiểm tra tính toàn vẹn và xuất dữ liệu."""
+
+
+@evidence.command(name="verify")
+def verify() -> None:
+    """Kiểm tra chuỗi băm minh chứng; mã thoát khác 0 nếu có sự kiện bị sửa hoặc xoá."""
+    from bot.evidence import EvidenceLog
+
+    services = _services()
+    try:
+        result = EvidenceLog(services.db).verify()
+    finally:
+        services.close()
+    if result.ok:
+        click.echo(result.reason)
+        return
+    click.echo(f"Chuỗi minh chứng KHÔNG toàn vẹn, lỗi đầu tiên tại sự kiện #{result.first_bad}.", err=True)
+    click.echo(result.reason, err=True)
+    click.echo(f"Đã kiểm tra hợp lệ {result.checked} sự kiện trước đó.", err=True)
+    raise SystemExit(1)
+
+
+@evidence.command(name="export")
+@click.option("--format", "fmt", default=None, help="csv hoặc xlsx (mặc định: theo đuôi tệp --out).")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Tệp kết quả.")
+@click.option("--from", "date_from", type=DATE, help="Từ ngày (UTC, tính cả ngày này).")
+@click.option("--to", "date_to", type=DATE, help="Đến ngày (UTC, tính cả ngày này).")
+@click.option("--unit", help="Chỉ xuất sự kiện của đơn vị này.")
+def export(fmt: str | None, out: Path, date_from: date | None, date_to: date | None, unit: str | None) -> None:
+    """Xuất minh chứng ra CSV (UTF-8 có BOM) hoặc Excel, tiêu đề cột tiếng Việt."""
+    from bot.evidence import EXPORT_FORMATS, EvidenceError, EvidenceLog
+
+    _check_range(date_from, date_to)
+    fmt = (fmt or out.suffix.lstrip(".") or "csv").lower()
+    if fmt not in EXPORT_FORMATS:
+        raise click.BadParameter(f"định dạng “{fmt}” không hỗ trợ; chọn csv hoặc xlsx.", param_hint="--format")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # Write beside the target and rename at the end: an interrupted export leaves no half file.
+    partial = out.with_name(out.name + ".partial")
+    services = _services()
+    try:
+        with partial.open("wb") as stream:
+            rows = EvidenceLog(services.db).export(fmt, stream, date_from, date_to, unit)
+        os.replace(partial, out)
+    except EvidenceError as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        partial.unlink(missing_ok=True)
+        services.close()
+    click.echo(f"Đã xuất {rows} sự kiện vào {out}.")
 
 
 @click.command(name="stats")
-def stats():
-    """(chưa có)"""
+@click.option("--from", "date_from", type=DATE, help="Từ ngày (UTC, tính cả ngày này).")
+@click.option("--to", "date_to", type=DATE, help="Đến ngày (UTC, tính cả ngày này).")
+@click.option("--unit", help="Chỉ tính đơn vị này.")
+@click.option("--topic", help="Chỉ tính chủ đề này (ví dụ vneid).")
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
+def stats(date_from: date | None, date_to: date | None, unit: str | None, topic: str | None, as_json: bool) -> None:
+    """Thống kê cho giảng viên: người tham gia, lượt làm bài, điểm, câu hỏi hay sai, theo đơn vị."""
+    from bot.stats import StatsFilter, report
+
+    _check_range(date_from, date_to)
+    services = _services()
+    try:
+        result = report(
+            services.db,
+            StatsFilter(date_from, date_to, unit, topic),
+            questions=_question_texts(services.settings),
+            pass_ratio=services.settings.quiz.pass_ratio,
+        )
+    finally:
+        services.close()
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        _print_report(result)
+
+
+def _question_texts(settings) -> dict[str, str] | None:
+    """Question texts from the quiz bank, or None when the bank cannot be read."""
+    from knowledge.quizbank import QuizBankError, load_bank
+
+    try:
+        bank = load_bank(settings.knowledge_dir / "quizzes", settings.knowledge_dir / "lessons")
+    except (QuizBankError, OSError) as error:
+        log.warning("Không đọc được ngân hàng câu hỏi, thống kê sẽ thiếu nội dung câu hỏi: %s", error)
+        return None
+    return {question_id: item.question for question_id, item in bank.questions.items()}
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.1f}%"
+
+
+def _number(value: float | None) -> str:
+    return "–" if value is None else f"{value:+.2f}"
+
+
+def _print_report(result: dict) -> None:
+    """Print the report as readable Vietnamese tables."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    summary = result["overview"]
+    overview = Table(title="Tổng quan", show_header=False)
+    overview.add_row("Người tham gia trắc nghiệm", str(summary["participants"]))
+    overview.add_row("Lượt làm bài", str(summary["attempts"]))
+    overview.add_row("Lượt hoàn thành", str(summary["completed"]))
+    overview.add_row("Tỉ lệ hoàn thành", _percent(summary["completion_rate"]))
+    overview.add_row("Điểm trung bình", _percent(summary["mean_score"]))
+    overview.add_row(f"Tỉ lệ đạt (≥ {result['pass_ratio']:.0%})", _percent(summary["pass_rate"]))
+    overview.add_row("Câu hỏi đã hỏi trợ lý", str(summary["questions_asked"]))
+    console.print(overview)
+
+    for key, title, label, empty in (
+        ("by_unit", "Theo đơn vị", "Đơn vị", "(chưa đăng ký)"),
+        ("by_topic", "Theo chủ đề", "Chủ đề", "(tổng hợp)"),
+    ):
+        if not result[key]:
+            continue
+        table = Table(title=title)
+        for header in (label, "Người", "Lượt", "Hoàn thành", "Điểm TB", "Đạt"):
+            table.add_column(header, justify="left" if header == label else "right")
+        for row in result[key]:
+            table.add_row(
+                row[key.removeprefix("by_")] or empty,
+                str(row["participants"]),
+                str(row["attempts"]),
+                _percent(row["completion_rate"]),
+                _percent(row["mean_score"]),
+                _percent(row["pass_rate"]),
+            )
+        console.print(table)
+
+    if result["most_missed"]:
+        table = Table(title="Câu hay trả lời sai nhất")
+        for header in ("Mã câu", "Câu hỏi", "Lượt trả lời", "Sai", "Độ dễ", "Độ phân biệt"):
+            table.add_column(header, justify="left" if header in ("Mã câu", "Câu hỏi") else "right")
+        for row in result["most_missed"]:
+            table.add_row(
+                row["question_id"],
+                row["question"] or "",
+                str(row["answers"]),
+                str(row["wrong"]),
+                _percent(row["facility"]),
+                _number(row["discrimination"]),
+            )
+        console.print(table)
+
+    if result["score_distribution"]:
+        counts = ", ".join(f"{row['score']} điểm: {row['attempts']}" for row in result["score_distribution"])
+        console.print(f"Phân bố điểm (lượt hoàn thành): {counts}")
+    if not summary["attempts"] and not summary["questions_asked"]:
+        console.print("Chưa có dữ liệu trong phạm vi đã chọn.")

@@ -1,0 +1,134 @@
+"""The HTTP app: API, trainer dashboard, bot webhooks, health and metrics.
+
+:func:`create_app` builds everything; nothing is built at import time. Services
+live on ``app.state.services`` and are opened lazily on first use.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import jinja2
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.middleware.sessions import SessionMiddleware
+
+from api.errors import install_error_handlers
+from api.jobs import IngestJobs
+from api.metrics import Metrics, MetricsMiddleware
+from api.routes import admin, ask, dashboard, documents, evidence, health, quiz, stats
+from hocvuso.services import Services
+
+try:
+    from api.routes import webhooks
+except ImportError:  # until the channels' module lands
+    webhooks = None
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+SESSION_HOURS = 8
+
+DESCRIPTION = """\
+API của **Trợ lý Bình dân học vụ số**: hỏi đáp về các kế hoạch và bài học kỹ năng số,
+duyệt văn bản theo mục, làm trắc nghiệm qua web, thống kê và xuất minh chứng cho giảng viên.
+
+Quyền truy cập: hỏi đáp, văn bản và trắc nghiệm là công khai; thống kê và minh chứng cần khóa
+vai trò *trainer*; quản trị cần khóa vai trò *admin*. Gửi khóa qua `Authorization: Bearer <khóa>`.
+"""
+
+
+def _templates() -> Jinja2Templates:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(PACKAGE_DIR / "templates"),
+        autoescape=True,  # every unit name and question typed by users is escaped
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return Jinja2Templates(env=environment)
+
+
+def _ingest_jobs(services: Services) -> IngestJobs:
+    def run():
+        from ingest.pipeline import ingest_paths
+
+        return ingest_paths(services.settings, progress=False)
+
+    return IngestJobs(run, on_success=services.reload_kb)
+
+
+def _install_openapi_limits(app: FastAPI, max_question_chars: int) -> None:
+    """Write limits that come from settings into the OpenAPI schema, so it matches what is enforced."""
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = FastAPI.openapi(app)
+            question = schema["components"]["schemas"]["AskRequest"]["properties"]["question"]
+            question["maxLength"] = max_question_chars
+        return app.openapi_schema
+
+    app.openapi = openapi
+
+
+def create_app(services: Services | None = None) -> FastAPI:
+    """Build the app around ``services`` (built from the environment when omitted)."""
+    owns_services = services is None
+    services = services if services is not None else Services()
+    settings = services.settings
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if webhooks is not None:
+            await webhooks.startup(app)
+        try:
+            yield
+        finally:
+            if webhooks is not None:
+                await webhooks.shutdown(app)
+            app.state.ingest_jobs.join()
+            if owns_services:
+                services.close()
+
+    app = FastAPI(
+        title="Trợ lý Bình dân học vụ số",
+        description=DESCRIPTION,
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    app.state.metrics = Metrics()
+    app.state.ingest_jobs = _ingest_jobs(services)
+    app.state.templates = _templates()
+    app.state.quiz = None  # the web quiz engine, built on first use
+    app.state.quiz_lock = threading.Lock()
+
+    install_error_handlers(app)
+    for module in (health, ask, documents, quiz, stats, evidence, admin, dashboard):
+        app.include_router(module.router)
+    if webhooks is not None:
+        app.include_router(webhooks.router)
+    app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
+
+    session_secret = settings.api.session_secret.get_secret_value() or secrets.token_urlsafe(32)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_secret,
+        session_cookie="hocvuso_session",
+        max_age=SESSION_HOURS * 3600,
+        path="/dashboard",
+        same_site="lax",
+    )
+    if settings.api.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.api.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    # Added last, so it is the outermost of our middlewares and times everything.
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    _install_openapi_limits(app, settings.api.max_question_chars)
+    return app

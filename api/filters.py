@@ -1,0 +1,41 @@
+"""Query filters shared by the statistics endpoints, the exports and the dashboard."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import Depends, Query
+
+from api.errors import ApiError
+from bot.stats import StatsFilter
+
+# Dates outside this range are typos (or probes), and would overflow date arithmetic downstream.
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2100, 12, 31)
+
+DateFrom = Annotated[date | None, Query(alias="from", description="Từ ngày (YYYY-MM-DD, tính theo UTC, gồm cả ngày này).")]
+DateTo = Annotated[date | None, Query(alias="to", description="Đến ngày (YYYY-MM-DD, gồm cả ngày này).")]
+Unit = Annotated[str | None, Query(max_length=200, description="Chỉ tính một đơn vị (tên như người học đã đăng ký).")]
+Topic = Annotated[str | None, Query(max_length=64, description="Chỉ tính một chủ đề trắc nghiệm (mã chủ đề, ví dụ `vneid`).")]
+
+
+def check_period(date_from: date | None, date_to: date | None) -> None:
+    """Refuse dates out of range and periods that end before they start (422)."""
+    for name, day in (("from", date_from), ("to", date_to)):
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise ApiError(422, f"Ngày “{name}” phải nằm trong khoảng {EARLIEST.year}–{LATEST.year}.",
+                           "invalid_date")
+    if date_from and date_to and date_from > date_to:
+        raise ApiError(422, "Ngày bắt đầu (from) phải trước hoặc trùng ngày kết thúc (to).", "invalid_period")
+
+
+def stats_filter(date_from: DateFrom = None, date_to: DateTo = None, unit: Unit = None,
+                 topic: Topic = None) -> StatsFilter:
+    """The statistics filter from the query string; blank values mean no filter."""
+    check_period(date_from, date_to)
+    return StatsFilter(date_from=date_from, date_to=date_to, unit=(unit or "").strip() or None,
+                       topic=(topic or "").strip() or None)
+
+
+StatsFilterDep = Annotated[StatsFilter, Depends(stats_filter)]

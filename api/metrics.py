@@ -1,0 +1,76 @@
+"""Prometheus metrics of one app, in a registry of its own (never the process-global one)."""
+
+from __future__ import annotations
+
+import time
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+class Metrics:
+    """The counters and histograms of one app."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "hocvuso_http_requests", "HTTP requests by route template and status.",
+            ["method", "route", "status"], registry=self.registry,
+        )
+        self.latency = Histogram(
+            "hocvuso_http_request_duration_seconds", "HTTP request latency by route template.",
+            ["method", "route"], buckets=LATENCY_BUCKETS, registry=self.registry,
+        )
+        self.questions = Counter(
+            "hocvuso_questions", "Questions asked through the API, by outcome.",
+            ["outcome"], registry=self.registry,
+        )
+        self.quiz_attempts = Counter(
+            "hocvuso_quiz_attempts", "Web quiz attempts, by event.",
+            ["event"], registry=self.registry,
+        )
+        # Show the series at zero before the first event, so dashboards have a baseline.
+        for outcome in ("answered", "unanswered"):
+            self.questions.labels(outcome=outcome)
+        for event in ("started", "completed"):
+            self.quiz_attempts.labels(event=event)
+
+    def render(self) -> bytes:
+        """The registry in the Prometheus text format."""
+        return generate_latest(self.registry)
+
+
+class MetricsMiddleware:
+    """Count requests and time them, labelled by route template (not raw path) to bound cardinality."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+        started = time.perf_counter()
+
+        async def send_and_record(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_record)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "<unmatched>"
+            method = scope["method"]
+            self.metrics.requests.labels(method=method, route=template, status=str(status)).inc()
+            self.metrics.latency.labels(method=method, route=template).observe(
+                time.perf_counter() - started
+            )

@@ -1,0 +1,45 @@
+"""``POST /v1/ask``: answer a question from the plans and lessons."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import KnowledgeDep, MetricsDep, SettingsDep
+from api.errors import error_responses
+from knowledge.records import Answer
+
+router = APIRouter(prefix="/v1", tags=["Hỏi đáp"], responses=error_responses(422, 500))
+
+
+class AskRequest(BaseModel):
+    """A question, optionally restricted to one kind of document, one document or one locality."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # The upper bound comes from settings (api.max_question_chars); the app writes it into the schema.
+    question: str = Field(min_length=1, pattern=r"\S", description="Câu hỏi, tiếng Việt có hoặc không dấu.")
+    kind: Literal["plan", "lesson"] | None = Field(None, description="Chỉ tìm trong kế hoạch hoặc bài học.")
+    doc_id: str | None = Field(None, max_length=100, description="Chỉ tìm trong một văn bản (mã văn bản).")
+    locality: str | None = Field(None, max_length=100, description="Chỉ tìm văn bản của một địa phương.")
+
+
+def check_question_length(question: str, limit: int) -> None:
+    """Refuse questions longer than ``limit`` with the same 422 as any other invalid field."""
+    if len(question) > limit:
+        raise RequestValidationError([{
+            "type": "string_too_long", "loc": ("body", "question"), "msg": "String too long",
+            "input": question[:50], "ctx": {"max_length": limit},
+        }])
+
+
+@router.post("/ask", response_model=Answer, summary="Hỏi đáp về kế hoạch và bài học")
+def ask(body: AskRequest, kb: KnowledgeDep, settings: SettingsDep, metrics: MetricsDep) -> Answer:
+    """Answer a question with its sources: the same JSON as ``hocvuso ask --json``."""
+    check_question_length(body.question, settings.api.max_question_chars)
+    answer = kb.ask(body.question, kind=body.kind, doc_id=body.doc_id, locality=body.locality)
+    metrics.questions.labels(outcome="answered" if answer.found else "unanswered").inc()
+    return answer

@@ -1,0 +1,216 @@
+"""``/dashboard``: the trainers' server-rendered pages (sign-in, figures, charts, exports).
+
+Trainers sign in with their API key; the session cookie (signed, HttpOnly,
+SameSite=Lax, scoped to ``/dashboard``) keeps only the key's id, checked again on
+every request so a revoked key loses access at once. Forms that change state carry
+a CSRF token kept in the session.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import date
+from typing import Annotated, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api import charts
+from api.deps import DatabaseDep, QuestionTextsDep, QuizDep, SettingsDep
+from api.exports import export_response
+from api.filters import EARLIEST, LATEST
+from api.keys import KeyInfo, find_key, get_key
+from bot import stats
+
+router = APIRouter(prefix="/dashboard", include_in_schema=False)
+
+# The pages need nothing from elsewhere: no scripts at all, styles and images from this app only.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+                               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+MISSED_LIMIT = 10
+# Below this share of correct answers a question's bar is drawn in the warning colour.
+LOW_FACILITY = 0.5
+
+
+def _render(request: Request, template: str, context: dict, status_code: int = 200) -> HTMLResponse:
+    context = {"csrf_token": _csrf_token(request), "key": None, **context}
+    response = request.app.state.templates.TemplateResponse(request, template, context, status_code=status_code)
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def _csrf_token(request: Request) -> str:
+    """The session's CSRF token, created on first use."""
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+def _csrf_ok(request: Request, submitted: str) -> bool:
+    expected = request.session.get("csrf") or ""
+    return bool(expected) and hmac.compare_digest(expected.encode(), submitted.encode())
+
+
+def _signed_in(request: Request, db) -> KeyInfo | None:
+    """The session's key if it is still active and may see statistics; clears stale sessions."""
+    key_id = request.session.get("key_id")
+    if not isinstance(key_id, int):
+        return None
+    key = get_key(db, key_id)
+    if key is None or not key.active or not key.allows("trainer"):
+        request.session.clear()
+        return None
+    return key
+
+
+def _to_login(request: Request) -> RedirectResponse:
+    return RedirectResponse(request.url_for("login_page"), status_code=303)
+
+
+def _parse_day(text: str, label: str, problems: list[str]) -> date | None:
+    """A date from a form field; a problem is noted (and the filter dropped) when it is invalid."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        problems.append(f"Ngày “{text}” ở ô {label} không hợp lệ (định dạng YYYY-MM-DD); đã bỏ qua.")
+        return None
+    if not EARLIEST <= day <= LATEST:
+        problems.append(f"Ngày ở ô {label} phải nằm trong khoảng {EARLIEST.year}–{LATEST.year}; đã bỏ qua.")
+        return None
+    return day
+
+
+def _read_filter(date_from: str, date_to: str, unit: str, topic: str) -> tuple[stats.StatsFilter, list[str]]:
+    problems: list[str] = []
+    start = _parse_day(date_from, "“Từ ngày”", problems)
+    end = _parse_day(date_to, "“Đến ngày”", problems)
+    if start and end and start > end:
+        problems.append("“Từ ngày” sau “Đến ngày”: đã đổi chỗ hai ngày.")
+        start, end = end, start
+    return stats.StatsFilter(date_from=start, date_to=end, unit=unit.strip() or None,
+                             topic=topic.strip() or None), problems
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.0f} %"
+
+
+def _day_label(iso: str) -> str:
+    day = date.fromisoformat(iso)
+    return f"{day.day:02d}/{day.month:02d}"
+
+
+def _charts(daily: list[dict], scores: list[dict], questions: list[dict]) -> dict[str, charts.Chart]:
+    participants = [
+        charts.Point(_day_label(row["date"]), row["participants"], str(row["participants"]),
+                     hint=f"Ngày {date.fromisoformat(row['date']):%d/%m/%Y}, người tham gia")
+        for row in daily
+    ]
+    distribution = [
+        charts.Point(str(row["score"]), row["attempts"], str(row["attempts"]), hint=f"{row['score']} câu đúng, số lượt")
+        for row in scores
+    ]
+    facility = [
+        charts.Point(row["question_id"], row["facility"], _percent(row["facility"]),
+                     hint=row["question"] or row["question_id"])
+        for row in sorted(questions, key=lambda row: (row["facility"], row["question_id"]))
+    ]
+    return {
+        "participants": charts.column_chart(participants),
+        "scores": charts.column_chart(distribution),
+        "facility": charts.row_chart(facility),
+    }
+
+
+@router.get("/login", name="login_page", response_class=HTMLResponse)
+def login_page(request: Request, db: DatabaseDep) -> Response:
+    """The sign-in form."""
+    if _signed_in(request, db):
+        return RedirectResponse(request.url_for("dashboard"), status_code=303)
+    return _render(request, "login.html", {"error": None})
+
+
+@router.post("/login", name="login", response_class=HTMLResponse)
+def login(request: Request, db: DatabaseDep,
+          key: Annotated[str, Form(max_length=200)] = "",
+          csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """Check the key and open a session."""
+    if not _csrf_ok(request, csrf_token):
+        return _render(request, "login.html", {"error": "Phiên đăng nhập đã hết hạn; vui lòng thử lại."}, 400)
+    found = find_key(db, key.strip()) if key.strip() else None
+    if found is None or not found.allows("trainer"):
+        return _render(request, "login.html", {"error": "Khóa không đúng hoặc đã bị thu hồi."}, 401)
+    # A fresh session (and CSRF token) on sign-in, so nothing planted before it survives.
+    request.session.clear()
+    request.session["key_id"] = found.id
+    request.session["csrf"] = secrets.token_urlsafe(32)
+    return RedirectResponse(request.url_for("dashboard"), status_code=303)
+
+
+@router.post("/logout", name="logout")
+def logout(request: Request, csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """Close the session."""
+    if _csrf_ok(request, csrf_token):
+        request.session.clear()
+    return _to_login(request)
+
+
+@router.get("", name="dashboard", response_class=HTMLResponse)
+def dashboard(
+    request: Request, db: DatabaseDep, quiz: QuizDep, texts: QuestionTextsDep, settings: SettingsDep,
+    date_from: Annotated[str, Query(alias="from", max_length=20)] = "",
+    date_to: Annotated[str, Query(alias="to", max_length=20)] = "",
+    unit: Annotated[str, Query(max_length=200)] = "",
+    topic: Annotated[str, Query(max_length=64)] = "",
+) -> Response:
+    """Figures, charts and tables for the chosen period, unit and topic."""
+    key = _signed_in(request, db)
+    if key is None:
+        return _to_login(request)
+    f, problems = _read_filter(date_from, date_to, unit, topic)
+    pass_ratio = settings.quiz.pass_ratio
+    daily = stats.daily(db, f)
+    scores = stats.score_distribution(db, f)
+    questions = stats.per_question(db, f, texts)
+    period = {"from": f.date_from or "", "to": f.date_to or "", "unit": f.unit or ""}
+    return _render(request, "dashboard.html", {
+        "key": key,
+        "problems": problems,
+        "filter": f,
+        "units": [row["unit"] for row in stats.by_unit(db, stats.StatsFilter(), pass_ratio) if row["unit"]],
+        "topics": quiz.topics(),
+        "overview": stats.overview(db, f, pass_ratio),
+        "by_unit": stats.by_unit(db, f, pass_ratio),
+        "missed": stats.most_missed(db, f, MISSED_LIMIT, texts),
+        "charts": _charts(daily, scores, questions),
+        "low_facility": LOW_FACILITY,
+        "percent": _percent,
+        "export_query": {fmt: urlencode({**period, "format": fmt}) for fmt in ("csv", "xlsx")},
+    })
+
+
+@router.get("/export", name="dashboard_export")
+def export(
+    request: Request, db: DatabaseDep,
+    format: Annotated[Literal["csv", "xlsx"], Query()] = "csv",
+    date_from: Annotated[str, Query(alias="from", max_length=20)] = "",
+    date_to: Annotated[str, Query(alias="to", max_length=20)] = "",
+    unit: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    """Download the evidence of the filtered period and unit (evidence has no topic)."""
+    if _signed_in(request, db) is None:
+        return _to_login(request)
+    f, _ = _read_filter(date_from, date_to, unit, "")
+    return export_response(db, format, f.date_from, f.date_to, f.unit)

@@ -1,0 +1,65 @@
+"""Operations: ``/healthz`` (store and database reachable) and ``/metrics`` (Prometheus)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from api.deps import MetricsDep, ServicesDep
+from api.metrics import CONTENT_TYPE
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(tags=["Vận hành"])
+
+
+class Health(BaseModel):
+    """Whether the knowledge store and the database answer."""
+
+    status: Literal["ok", "error"]
+    store: Literal["ok", "error"]
+    database: Literal["ok", "error"]
+    detail: str
+
+
+def _check_store(services) -> None:
+    services.kb.is_empty()
+
+
+def _check_database(services) -> None:
+    with services.db.engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
+def _probe(name: str, check, services) -> Literal["ok", "error"]:
+    try:
+        check(services)
+    except Exception:
+        log.exception("Kiểm tra sức khỏe thất bại: %s", name)
+        return "error"
+    return "ok"
+
+
+@router.get("/healthz", response_model=Health, responses={503: {"model": Health, "description": "Có thành phần không phản hồi."}},
+            summary="Kiểm tra sức khỏe dịch vụ")
+def healthz(services: ServicesDep) -> JSONResponse:
+    """200 when the knowledge store and the database are reachable, 503 otherwise."""
+    store = _probe("kho tri thức", _check_store, services)
+    database = _probe("cơ sở dữ liệu", _check_database, services)
+    ok = store == "ok" and database == "ok"
+    health = Health(
+        status="ok" if ok else "error", store=store, database=database,
+        detail="Dịch vụ hoạt động bình thường." if ok else "Kho tri thức hoặc cơ sở dữ liệu không phản hồi.",
+    )
+    return JSONResponse(health.model_dump(), status_code=200 if ok else 503)
+
+
+@router.get("/metrics", response_class=PlainTextResponse, summary="Chỉ số Prometheus")
+def prometheus_metrics(metrics: MetricsDep) -> Response:
+    """Requests, latency, questions answered/unanswered and quiz attempts, in the Prometheus text format."""
+    return Response(metrics.render(), media_type=CONTENT_TYPE)

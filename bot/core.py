@@ -1,0 +1,300 @@
+"""The channel-agnostic assistant: one incoming message in, a few replies out.
+
+Channels hand over an :class:`IncomingMessage` and send back the :class:`Reply`
+list; they never see the database or the knowledge base. The raw user id is
+turned into a pseudonym on entry and nothing else about the user is kept.
+Participation is logged as evidence: questions asked, lessons read (an answer
+citing a lesson) and units registered here; quiz events in the quiz engine.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from bot import commands as cmd
+from bot import texts
+from bot.evidence import EvidenceError, EvidenceLog
+from bot.identity import pseudonym
+from bot.messages import Button, Citation, IncomingMessage, Reply
+from bot.quiz import (
+    AttemptClosed,
+    InvalidOption,
+    NoQuestions,
+    QuizEngine,
+    QuizInProgress,
+    StaleAnswer,
+    pass_needed,
+)
+from hocvuso.db.models import User, utcnow
+from knowledge.quizbank import QuizBank, load_bank
+from knowledge.textnorm import nfc
+
+log = logging.getLogger(__name__)
+
+MAX_CITATIONS = 3
+MAX_UNIT_CHARS = 200  # the users.unit column
+
+
+class AssistantUnavailable(Exception):
+    """The knowledge base or the database failed; the channel apologises and keeps running."""
+
+
+class Assistant:
+    """Answers messages from any channel: commands, quiz answers and questions."""
+
+    def __init__(
+        self,
+        kb,
+        db,
+        settings,
+        bank: QuizBank | None = None,
+        rng: random.Random | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ):
+        self.kb = kb
+        self.db = db
+        self.settings = settings
+        self.evidence = EvidenceLog(db)
+        bank = bank if bank is not None else load_bank(settings.knowledge_dir / "quizzes")
+        self.quiz = QuizEngine(bank, db, self.evidence, settings.quiz, rng=rng, clock=clock)
+        self._secret = settings.pseudonym_secret.get_secret_value()
+
+    def handle(self, msg: IncomingMessage) -> list[Reply]:
+        """Answer one message; raise AssistantUnavailable when storage or retrieval fails."""
+        text = nfc(msg.text or "").strip()
+        if len(text) > self.settings.max_message_chars:
+            return [Reply(texts.too_long(self.settings.max_message_chars))]
+        command = cmd.parse_payload(msg.payload) if msg.payload else cmd.parse_text(text)
+        if msg.payload and command.name == cmd.UNKNOWN:
+            return [Reply(texts.STALE_BUTTON, buttons=_menu_buttons())]
+        user = pseudonym(self._secret, msg.channel, msg.user_id)
+        try:
+            unit = self._touch_user(user, msg.channel)
+            return self._dispatch(command, user, msg.channel, unit)
+        except (SQLAlchemyError, EvidenceError) as exc:
+            log.exception("storage error while handling a %s message", msg.channel)
+            raise AssistantUnavailable("database unavailable") from exc
+
+    def _dispatch(self, command: cmd.Command, user: str, channel: str, unit: str | None) -> list[Reply]:
+        """Run ``command`` for ``user``."""
+        name = command.name
+        if name == cmd.START:
+            return [Reply(texts.WELCOME, buttons=_menu_buttons())]
+        if name == cmd.HELP:
+            return [Reply(texts.HELP, buttons=_menu_buttons())]
+        if name == cmd.ASK:
+            return [Reply(texts.ASK_PROMPT)]
+        if name == cmd.TOPICS:
+            return [self._topics_reply(texts.TOPICS_HEADER)]
+        if name == cmd.RESULTS:
+            return [Reply(self._results_text(user, unit))]
+        if name == cmd.UNIT:
+            return self._register_unit(user, channel, unit, command.arg)
+        if name == cmd.CANCEL:
+            return self._cancel(user)
+        if name == cmd.QUIZ:
+            return self._start_quiz(user, channel, command.arg)
+        if name == cmd.RESTART:
+            self.quiz.abandon(user)
+            return self._start_quiz(user, channel, command.arg)
+        if name == cmd.RESUME:
+            return self._resume(user)
+        if name == cmd.ANSWER:
+            return self._answer(user, command.attempt_id, command.option, command.position)
+        if name == cmd.CHOICE:
+            return self._typed_choice(user, command)
+        if name == cmd.QUESTION:
+            return self._ask(user, channel, unit, command.arg)
+        if name == cmd.EMPTY:
+            return [Reply(texts.NO_TEXT)]
+        return [Reply(texts.unknown_command(command.arg))]
+
+    # Users and units
+
+    def _touch_user(self, user: str, channel: str) -> str | None:
+        """Create the user on first contact; return their registered unit."""
+        with self.db.session() as session:
+            found = session.execute(select(User.unit).where(User.pseudonym == user)).first()
+        if found is not None:
+            return found.unit
+        try:
+            with self.db.session() as session:
+                session.add(User(pseudonym=user, channel=channel))
+        except IntegrityError:
+            pass  # a concurrent first message created the user: nothing more to do
+        return None
+
+    def _register_unit(self, user: str, channel: str, current: str | None, name: str) -> list[Reply]:
+        """Set the user's unit (xã/phường, cơ quan) and log it as evidence."""
+        unit = " ".join(name.split())[:MAX_UNIT_CHARS]
+        if not unit:
+            return [Reply(f"{texts.UNIT_PROMPT}\n{texts.unit_current(current)}")]
+        with self.db.session() as session:
+            row = session.scalar(select(User).where(User.pseudonym == user))
+            row.unit = unit
+        self.evidence.append("unit_registered", user, channel, unit, {"unit": unit})
+        return [Reply(texts.unit_registered(unit))]
+
+    def _results_text(self, user: str, unit: str | None) -> str:
+        rows = self.quiz.history(user)
+        if not rows:
+            return f"{texts.NO_RESULTS}\n{texts.unit_current(unit)}"
+        return texts.results(rows, unit)
+
+    # Quiz
+
+    def _topics_reply(self, header: str, topics=None) -> Reply:
+        """The topics as a list and as buttons that start a quiz."""
+        topics = list(self.quiz.bank.topics.values()) if topics is None else topics
+        lines = [header] + [texts.topic_line(t.name, len(t.question_ids)) for t in topics]
+        buttons = [Button(t.name, cmd.quiz_start_payload(t.id)) for t in topics]
+        if len(topics) > 1:
+            buttons.append(Button(texts.MIXED_TOPICS, cmd.quiz_start_payload(None)))
+        return Reply("\n".join(lines), buttons=buttons)
+
+    def _start_quiz(self, user: str, channel: str, query: str) -> list[Reply]:
+        """Start a quiz on the topic named by ``query`` (mixed when empty)."""
+        topic = None
+        if query:
+            found = cmd.match_topics(query, self.quiz.bank.topics.values())
+            if not found:
+                return [self._topics_reply(texts.unknown_topic(query))]
+            if len(found) > 1:
+                return [self._topics_reply(texts.ambiguous_topic(query), found)]
+            topic = found[0].id
+        try:
+            view = self.quiz.start(user, channel, topic)
+        except QuizInProgress:
+            current = self.quiz.current(user)
+            answered, total = (current["index"], current["total"]) if current else (0, 0)
+            return [
+                Reply(
+                    texts.quiz_in_progress(answered, total),
+                    buttons=[
+                        Button(texts.QUIZ_ABANDON, cmd.quiz_restart_payload(topic)),
+                        Button(texts.QUIZ_CONTINUE, cmd.QUIZ_RESUME_PAYLOAD),
+                    ],
+                )
+            ]
+        except NoQuestions:
+            return [Reply(texts.NO_QUESTIONS)]
+        topic_name = self.quiz.bank.topics[topic].name if topic else None
+        needed = pass_needed(view["total"], self.settings.quiz.pass_ratio)
+        return [Reply(texts.quiz_intro(topic_name, view["total"], needed)), _question_reply(view)]
+
+    def _resume(self, user: str) -> list[Reply]:
+        view = self.quiz.current(user)
+        return [_question_reply(view)] if view else [Reply(texts.NO_OPEN_QUIZ)]
+
+    def _cancel(self, user: str) -> list[Reply]:
+        if self.quiz.current(user) is None:
+            return [Reply(texts.NO_OPEN_QUIZ)]
+        self.quiz.abandon(user)
+        return [Reply(texts.QUIZ_CANCELLED)]
+
+    def _typed_choice(self, user: str, command: cmd.Command) -> list[Reply]:
+        """A typed "2" or "B": the answer to the open attempt's current question."""
+        view = self.quiz.current(user)
+        if view is None:
+            return [Reply(texts.NO_OPEN_QUIZ)]
+        return self._answer(user, view["attempt_id"], command.option, view["index"])
+
+    def _answer(self, user: str, attempt_id: int, option: int, position: int | None) -> list[Reply]:
+        """Record an answer; reply with feedback and then the next question or the result."""
+        try:
+            outcome = self.quiz.answer(user, attempt_id, option, position=position)
+        except AttemptClosed:
+            return [Reply(texts.QUIZ_CLOSED)]
+        except StaleAnswer:
+            view = self.quiz.current(user)
+            return [Reply(texts.ALREADY_ANSWERED)] + ([_question_reply(view)] if view else [])
+        except InvalidOption as exc:
+            return [Reply(texts.option_out_of_range(exc.count))]
+        citation = outcome["citation"]
+        headline = (
+            texts.CORRECT
+            if outcome["correct"]
+            else texts.wrong_answer(outcome["correct_option"] + 1, outcome["correct_text"])
+        )
+        replies = [
+            Reply(
+                texts.feedback(headline, outcome["explanation"]),
+                citations=[Citation(citation["title"], citation["section"], citation["lesson"], "lesson")],
+            )
+        ]
+        if outcome["next"]:
+            replies.append(_question_reply(outcome["next"]))
+        else:
+            result = outcome["result"]
+            needed = pass_needed(result["total"], self.settings.quiz.pass_ratio)
+            replies.append(
+                Reply(
+                    texts.quiz_result(result["score"], result["total"], result["passed"], needed),
+                    buttons=[
+                        Button(texts.RETRY_TOPIC, cmd.quiz_start_payload(result["topic"])),
+                        Button(texts.OTHER_TOPIC, cmd.menu_payload(cmd.TOPICS)),
+                        Button(texts.MENU_RESULTS, cmd.menu_payload(cmd.RESULTS)),
+                    ],
+                )
+            )
+        return replies
+
+    # Questions
+
+    def _ask(self, user: str, channel: str, unit: str | None, question: str) -> list[Reply]:
+        """Answer a free-text question from the knowledge base, citing its sources."""
+        try:
+            answer = self.kb.ask(question)
+        except Exception as exc:  # any retrieval or LLM failure: the user gets an apology
+            log.exception("knowledge base error")
+            raise AssistantUnavailable("knowledge base unavailable") from exc
+        sources = _distinct_sources(answer.sources) if answer.found else []
+        citations = [Citation(s.title, s.section, s.doc_id, s.kind) for s in sources]
+        # The question text is not logged: people type phone and ID numbers into
+        # questions, and the evidence log can never be edited.
+        self.evidence.append(
+            "question_asked", user, channel, unit, {"answered": answer.found, "sources": [s.doc_id for s in sources]}
+        )
+        for lesson in dict.fromkeys(s.doc_id for s in sources if s.kind == "lesson"):
+            section = next(s.section for s in sources if s.doc_id == lesson)
+            self.evidence.append("lesson_read", user, channel, unit, {"lesson": lesson, "section": section})
+        text = answer.answer.strip() if answer.found and answer.answer.strip() else texts.NOT_FOUND
+        return [Reply(text, citations=citations)]
+
+
+def _distinct_sources(sources: list) -> list:
+    """The first few sources, one per (document, section)."""
+    seen, kept = set(), []
+    for source in sources:
+        key = (source.doc_id, source.section)
+        if key not in seen:
+            seen.add(key)
+            kept.append(source)
+    return kept[:MAX_CITATIONS]
+
+
+def _menu_buttons() -> list[Button]:
+    """The main menu."""
+    return [
+        Button(texts.MENU_ASK, cmd.menu_payload(cmd.ASK)),
+        Button(texts.MENU_QUIZ, cmd.quiz_start_payload(None)),
+        Button(texts.MENU_TOPICS, cmd.menu_payload(cmd.TOPICS)),
+        Button(texts.MENU_RESULTS, cmd.menu_payload(cmd.RESULTS)),
+        Button(texts.MENU_UNIT, cmd.menu_payload(cmd.UNIT)),
+    ]
+
+
+def _question_reply(view: dict) -> Reply:
+    """A quiz question with one answer button per option, labelled by its number."""
+    buttons = [
+        Button(str(number), cmd.answer_payload(view["attempt_id"], view["index"], number - 1))
+        for number in range(1, len(view["options"]) + 1)
+    ]
+    text = texts.quiz_question(view["index"], view["total"], view["topic_name"], view["question"], view["options"])
+    return Reply(text, buttons=buttons)

@@ -1,0 +1,309 @@
+"""The participation evidence log: append-only events chained by SHA-256.
+
+Each event's ``hash`` is SHA-256 over the canonical JSON of its id, time, type,
+user, channel, unit and data, followed by the previous event's hash (64 zeros for
+the first event). Ids form a gapless sequence 1, 2, 3... and a separate head row
+names the last event, so an altered, deleted or truncated event breaks the chain
+where it happened and :meth:`EvidenceLog.verify` names it.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import BinaryIO
+
+from sqlalchemy import select, update
+
+from hocvuso.db.models import GENESIS_HASH, EvidenceEvent, EvidenceHead, utcnow
+from knowledge.textnorm import nfc
+
+EVENT_TYPES = {
+    "question_asked": "Hỏi đáp",
+    "lesson_read": "Đọc bài học",
+    "quiz_started": "Bắt đầu trắc nghiệm",
+    "quiz_answered": "Trả lời câu trắc nghiệm",
+    "quiz_completed": "Hoàn thành trắc nghiệm",
+    "unit_registered": "Đăng ký đơn vị",
+}
+
+EXPORT_HEADER = [
+    "Mã sự kiện",
+    "Thời gian (UTC)",
+    "Loại sự kiện",
+    "Mã loại",
+    "Người dùng (bí danh)",
+    "Kênh",
+    "Đơn vị",
+    "Chi tiết",
+    "Mã băm trước",
+    "Mã băm",
+]
+EXPORT_FORMATS = ("csv", "xlsx")
+_BATCH = 1000
+
+
+class EvidenceError(Exception):
+    """A domain error of the evidence log; its message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """Outcome of walking the chain: ``first_bad`` is the id where it first breaks."""
+
+    ok: bool
+    checked: int
+    first_bad: int | None
+    reason: str
+
+
+def canonical_json(value) -> str:
+    """JSON with sorted keys, no spaces and raw UTF-8: one text per value."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def event_hash(
+    event_id: int,
+    created_at: datetime,
+    event_type: str,
+    user: str,
+    channel: str,
+    unit: str | None,
+    data: dict,
+    prev_hash: str,
+) -> str:
+    """SHA-256 hex of the event's canonical JSON followed by the previous hash."""
+    body = canonical_json(
+        {
+            "id": event_id,
+            "created_at": created_at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "event_type": event_type,
+            "user": user,
+            "channel": channel,
+            "unit": unit,
+            "data": data,
+        }
+    )
+    return hashlib.sha256((body + prev_hash).encode("utf-8")).hexdigest()
+
+
+def _stored_hash(event: EvidenceEvent) -> str:
+    """Recompute the hash of a stored event from its columns."""
+    return event_hash(
+        event.id,
+        event.created_at,
+        event.event_type,
+        event.user,
+        event.channel,
+        event.unit,
+        json.loads(event.data),
+        event.prev_hash,
+    )
+
+
+class EvidenceLog:
+    """Appends, verifies and exports the participation evidence of one database."""
+
+    def __init__(self, db):
+        self.db = db
+
+    def append(
+        self,
+        event_type: str,
+        user: str,
+        channel: str,
+        unit: str | None = None,
+        data: dict | None = None,
+    ) -> int:
+        """Append one event at the end of the chain and return its id."""
+        if event_type not in EVENT_TYPES:
+            raise EvidenceError(f"Loại sự kiện không hợp lệ: {event_type!r}")
+        unit = (nfc(unit).strip() or None) if unit else None
+        data_text = canonical_json(data or {})
+        with self.db.session() as session:
+            # Touching the head row first takes the write lock (SQLite: BEGIN IMMEDIATE;
+            # PostgreSQL: the row lock), so concurrent appends queue here and never fork.
+            head = session.execute(
+                update(EvidenceHead)
+                .where(EvidenceHead.id == 1)
+                .values(last_id=EvidenceHead.last_id)
+                .returning(EvidenceHead.last_id, EvidenceHead.last_hash)
+            ).one_or_none()
+            if head is None:
+                raise EvidenceError("Mất bản ghi đầu chuỗi minh chứng: hãy chạy `hocvuso evidence verify`.")
+            event_id = head.last_id + 1
+            created_at = utcnow()  # taken under the lock, so times never go back along the chain
+            digest = event_hash(
+                event_id, created_at, event_type, user, channel, unit, json.loads(data_text), head.last_hash
+            )
+            session.add(
+                EvidenceEvent(
+                    id=event_id,
+                    created_at=created_at,
+                    event_type=event_type,
+                    user=user,
+                    channel=channel,
+                    unit=unit,
+                    data=data_text,
+                    prev_hash=head.last_hash,
+                    hash=digest,
+                )
+            )
+            session.execute(
+                update(EvidenceHead).where(EvidenceHead.id == 1).values(last_id=event_id, last_hash=digest)
+            )
+        return event_id
+
+    def verify(self) -> VerifyResult:
+        """Walk the chain from the first event and report where it first breaks, if anywhere."""
+        expected_id, prev_hash = 1, GENESIS_HASH
+        with self.db.session() as session:
+            # Read the head first and walk only up to it: events appended meanwhile are not judged.
+            head = session.get(EvidenceHead, 1)
+            query = select(EvidenceEvent).order_by(EvidenceEvent.id)
+            if head is not None:
+                query = query.where(EvidenceEvent.id <= head.last_id)
+            for event in session.scalars(query.execution_options(yield_per=_BATCH)):
+                problem = _event_problem(event, expected_id, prev_hash)
+                if problem:
+                    bad_id, reason = problem
+                    return VerifyResult(False, expected_id - 1, bad_id, reason)
+                expected_id, prev_hash = event.id + 1, event.hash
+        return _check_head(head, expected_id - 1, prev_hash)
+
+    def export(
+        self,
+        fmt: str,
+        out: BinaryIO,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        unit: str | None = None,
+    ) -> int:
+        """Write the events (dates inclusive, UTC) as CSV with BOM or XLSX to ``out``; return the row count."""
+        if fmt not in EXPORT_FORMATS:
+            raise EvidenceError(f"Định dạng không hỗ trợ: {fmt!r} (chọn csv hoặc xlsx).")
+        with self.db.session() as session:
+            rows = (_export_row(event) for event in _select_events(session, date_from, date_to, unit))
+            if fmt == "csv":
+                return _write_csv(rows, out)
+            return _write_xlsx(rows, out)
+
+
+def _select_events(session, date_from, date_to, unit) -> Iterator[EvidenceEvent]:
+    """Stream the events matching the filter, oldest first."""
+    query = select(EvidenceEvent).order_by(EvidenceEvent.id)
+    if date_from:
+        query = query.where(EvidenceEvent.created_at >= _day_start(date_from))
+    if date_to:
+        query = query.where(EvidenceEvent.created_at < _day_start(date_to) + timedelta(days=1))
+    if unit:
+        query = query.where(EvidenceEvent.unit == nfc(unit).strip())
+    return session.scalars(query.execution_options(yield_per=_BATCH))
+
+
+def _event_problem(event: EvidenceEvent, expected_id: int, prev_hash: str) -> tuple[int, str] | None:
+    """Why ``event`` breaks the chain at this point (bad id and reason), or None when it fits."""
+    if event.id != expected_id:
+        return expected_id, f"Thiếu sự kiện #{expected_id} (đã bị xoá?): sau #{expected_id - 1} là #{event.id}."
+    if event.prev_hash != prev_hash:
+        return event.id, f"Sự kiện #{event.id} không nối với sự kiện trước (mã băm trước không khớp)."
+    try:
+        recomputed = _stored_hash(event)
+    except ValueError:  # the data column is no longer valid JSON
+        recomputed = None
+    if recomputed != event.hash:
+        return event.id, f"Sự kiện #{event.id} đã bị sửa (mã băm không khớp với nội dung)."
+    return None
+
+
+def _check_head(head: EvidenceHead | None, last_id: int, last_hash: str) -> VerifyResult:
+    """Compare the end of the walked chain with the head row."""
+    if head is None:
+        return VerifyResult(False, last_id, last_id + 1, "Mất bản ghi đầu chuỗi minh chứng.")
+    if head.last_id > last_id:
+        reason = f"Thiếu sự kiện #{last_id + 1}–#{head.last_id} ở cuối chuỗi (đã bị xoá?)."
+        return VerifyResult(False, last_id, last_id + 1, reason)
+    if head.last_hash != last_hash:
+        reason = f"Đầu chuỗi không khớp với sự kiện cuối #{last_id} (bản ghi đầu chuỗi bị sửa?)."
+        return VerifyResult(False, last_id, last_id, reason)
+    return VerifyResult(True, last_id, None, f"Chuỗi minh chứng nguyên vẹn: {last_id} sự kiện.")
+
+
+def _day_start(day: date) -> datetime:
+    """Midnight UTC at the start of ``day``."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _export_row(event: EvidenceEvent) -> list:
+    """One export row, in the order of :data:`EXPORT_HEADER`."""
+    return [
+        event.id,
+        event.created_at.replace(tzinfo=None),
+        EVENT_TYPES.get(event.event_type, event.event_type),
+        event.event_type,
+        event.user,
+        event.channel,
+        event.unit or "",
+        event.data,
+        event.prev_hash,
+        event.hash,
+    ]
+
+
+def _write_csv(rows, out: BinaryIO) -> int:
+    """Write UTF-8 CSV with a BOM (so Excel reads Vietnamese correctly)."""
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+    try:
+        writer = csv.writer(text)
+        writer.writerow(EXPORT_HEADER)
+        count = 0
+        for row in rows:
+            row[1] = row[1].isoformat(sep=" ", timespec="seconds")
+            writer.writerow([_inert_csv_text(value) for value in row])
+            count += 1
+        text.flush()
+    finally:
+        text.detach()  # leave the caller's stream open
+    return count
+
+
+def _inert_csv_text(value):
+    """Quote user text that a spreadsheet would run as a formula (e.g. a unit named "=cmd|...")."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def _write_xlsx(rows, out: BinaryIO) -> int:
+    """Write an XLSX workbook in openpyxl's streaming (write-only) mode."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Minh chứng")
+    for column, width in zip("ABCDEFGHIJ", (10, 20, 24, 16, 20, 10, 24, 40, 20, 20), strict=True):
+        sheet.column_dimensions[column].width = width
+
+    def text_cell(value: str) -> WriteOnlyCell:
+        # Always a string cell: openpyxl would otherwise store "=..." as a formula.
+        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+        cell.data_type = "s"
+        return cell
+
+    header = [text_cell(title) for title in EXPORT_HEADER]
+    for cell in header:
+        cell.font = Font(bold=True)
+    sheet.append(header)
+    count = 0
+    for row in rows:
+        sheet.append([text_cell(value) if isinstance(value, str) else value for value in row])
+        count += 1
+    workbook.save(out)
+    return count

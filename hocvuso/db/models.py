@@ -1,0 +1,179 @@
+"""Storage models: users, quiz attempts and answers, evidence events, API keys, processed updates.
+
+All times are UTC. They are stored without a zone (the same on SQLite and PostgreSQL)
+and always come back as timezone-aware UTC datetimes; naive values given to the
+models are taken as UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+GENESIS_HASH = "0" * 64
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A UTC timestamp stored without zone and returned timezone-aware."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+    # Named constraints, so later migrations can drop or alter them (SQLite batch mode needs names).
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+class User(Base):
+    """A pseudonymous user (HMAC of channel + channel user id) and the unit they registered."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(64), unique=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    unit: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class QuizAttempt(Base):
+    """One quiz run by one user: the questions drawn, the option order shown, progress and score."""
+
+    __tablename__ = "quiz_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user: Mapped[str] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    unit: Mapped[str | None] = mapped_column(String(200))  # snapshot of the user's unit at start
+    topic: Mapped[str | None] = mapped_column(String(64))  # None = mixed topics
+    question_ids: Mapped[list[str]] = mapped_column(JSON)
+    # For each question, the original option indices in the order shown to the user.
+    option_orders: Mapped[list[list[int]]] = mapped_column(JSON)
+    current_index: Mapped[int] = mapped_column(default=0)
+    score: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open|completed|abandoned|expired
+    started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    completed_at: Mapped[datetime | None]
+
+    answers: Mapped[list[QuizAnswer]] = relationship(
+        back_populates="attempt", order_by="QuizAnswer.position", cascade="all, delete-orphan"
+    )
+
+
+class QuizAnswer(Base):
+    """A user's answer to one question of an attempt (``chosen_option`` is the bank's original index)."""
+
+    __tablename__ = "quiz_answers"
+    __table_args__ = (UniqueConstraint("attempt_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(String(64), index=True)
+    topic: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int]
+    chosen_option: Mapped[int]
+    correct: Mapped[bool]
+    answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    attempt: Mapped[QuizAttempt] = relationship(back_populates="answers")
+
+
+class EvidenceEvent(Base):
+    """One append-only participation event, chained to the previous one by hash.
+
+    Ids are assigned by :class:`bot.evidence.EvidenceLog` as a gapless sequence, so
+    they are not auto-incremented by the database.
+    """
+
+    __tablename__ = "evidence_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    event_type: Mapped[str] = mapped_column(String(32), index=True)
+    user: Mapped[str] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    unit: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[str] = mapped_column(Text)  # canonical JSON
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class EvidenceHead(Base):
+    """The single row naming the last event of the chain.
+
+    It is updated in the same transaction as each append, so deleting the newest
+    events is detectable, and its row lock serialises concurrent appends.
+    """
+
+    __tablename__ = "evidence_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # always 1
+    last_id: Mapped[int] = mapped_column(default=0)
+    last_hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
+
+
+class ApiKey(Base):
+    """An API key of the HTTP service; only its SHA-256 is stored."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))  # "trainer" | "admin"
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))  # first characters of the key, for listing
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+
+class ProcessedUpdate(Base):
+    """A channel update already handled, so webhook retries are not processed twice."""
+
+    __tablename__ = "processed_updates"
+    __table_args__ = (UniqueConstraint("channel", "update_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    update_id: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -1,0 +1,134 @@
+"""Content checks for lessons and quizzes 07–12 (dữ liệu cá nhân … an toàn trẻ em)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+import yaml
+
+from knowledge.textnorm import words
+
+KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge"
+
+# lesson id -> topic id, as fixed by the team contract
+LESSONS = {
+    "07-du-lieu-ca-nhan": "du-lieu-ca-nhan",
+    "08-tin-gia": "tin-gia",
+    "09-tri-tue-nhan-tao": "tri-tue-nhan-tao",
+    "10-ban-hang-truc-tuyen": "ban-hang-truc-tuyen",
+    "11-dien-thoai-thong-minh": "dien-thoai-thong-minh",
+    "12-an-toan-tre-em": "an-toan-tre-em",
+}
+REQUIRED_SECTIONS = ["Mục tiêu", "Các bước", "Lưu ý an toàn", "Tóm tắt"]
+DIFFICULTIES = {"easy", "medium", "hard"}
+# Lessons must not send people to addresses we cannot vouch for.
+URL_RE = re.compile(r"https?://|www\.|\b[\w-]+\.(?:vn|com|net|org|gov)\b", re.IGNORECASE)
+
+
+def split_lesson(lesson_id: str) -> tuple[dict, str]:
+    """Return the front matter and the Markdown body of a lesson."""
+    text = (KNOWLEDGE / "lessons" / f"{lesson_id}.md").read_text(encoding="utf-8")
+    match = re.match(r"---\n(.*?)\n---\n(.*)", text, re.DOTALL)
+    assert match, f"{lesson_id}: thiếu phần front matter giữa hai dòng ---"
+    return yaml.safe_load(match.group(1)), match.group(2)
+
+
+def sections(body: str) -> dict[str, str]:
+    """Map each `##` heading of a lesson body to its text (subsections included)."""
+    parts = re.split(r"^## +(.+?)\s*$", body, flags=re.MULTILINE)
+    return {title: text for title, text in zip(parts[1::2], parts[2::2])}
+
+
+def load_quiz(lesson_id: str) -> dict:
+    """Parse the quiz file that belongs to a lesson."""
+    path = KNOWLEDGE / "quizzes" / f"{lesson_id}.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("lesson_id", LESSONS)
+def test_lesson_front_matter_and_title(lesson_id):
+    meta, body = split_lesson(lesson_id)
+    assert set(meta) == {"id", "title", "topic"}
+    assert meta["id"] == lesson_id
+    assert meta["topic"] == LESSONS[lesson_id]
+    first_line = body.strip().splitlines()[0]
+    assert first_line == f"# {meta['title']}"
+
+
+@pytest.mark.parametrize("lesson_id", LESSONS)
+def test_lesson_text_is_nfc_and_within_length(lesson_id):
+    _, body = split_lesson(lesson_id)
+    raw = (KNOWLEDGE / "lessons" / f"{lesson_id}.md").read_text(encoding="utf-8")
+    assert unicodedata.is_normalized("NFC", raw)
+    assert 300 <= len(body.split()) <= 900
+    assert not URL_RE.search(body), "bài học không được chứa địa chỉ web"
+
+
+@pytest.mark.parametrize("lesson_id", LESSONS)
+def test_lesson_has_required_sections_and_numbered_steps(lesson_id):
+    _, body = split_lesson(lesson_id)
+    found = sections(body)
+    for title in REQUIRED_SECTIONS:
+        assert found.get(title, "").strip(), f"{lesson_id}: thiếu mục '## {title}'"
+    steps = re.findall(r"^### (\d+)\. \S", found["Các bước"], flags=re.MULTILINE)
+    assert [int(n) for n in steps] == list(range(1, len(steps) + 1))
+    assert len(steps) >= 3
+    assert list(found)[-1] == "Tóm tắt"
+
+
+@pytest.mark.parametrize("lesson_id", LESSONS)
+def test_quiz_header_matches_lesson(lesson_id):
+    meta, _ = split_lesson(lesson_id)
+    quiz = load_quiz(lesson_id)
+    assert quiz["topic"] == meta["topic"]
+    assert quiz["lesson"] == lesson_id
+    assert quiz["topic_name"].strip()
+    assert len(quiz["questions"]) >= 6
+
+
+@pytest.mark.parametrize("lesson_id", LESSONS)
+def test_quiz_items_follow_schema(lesson_id):
+    _, body = split_lesson(lesson_id)
+    headings = set(sections(body))
+    quiz = load_quiz(lesson_id)
+    for number, item in enumerate(quiz["questions"], start=1):
+        where = f"{lesson_id}.yaml câu {number}"
+        assert set(item) == {"id", "question", "options", "correct", "explanation", "section", "difficulty"}, where
+        assert re.fullmatch(rf"{re.escape(quiz['topic'])}-\d\d", item["id"]), where
+        assert item["question"].strip() and item["explanation"].strip(), where
+        options = item["options"]
+        assert 2 <= len(options) <= 4, where
+        assert all(isinstance(o, str) and o.strip() for o in options), where
+        assert len({o.strip() for o in options}) == len(options), f"{where}: phương án trùng nhau"
+        assert isinstance(item["correct"], int) and 1 <= item["correct"] <= len(options), where
+        assert item["section"] in headings, f"{where}: không có mục '## {item['section']}'"
+        assert item["difficulty"] in DIFFICULTIES, where
+        for text in [item["question"], item["explanation"], *options]:
+            assert unicodedata.is_normalized("NFC", text), where
+
+
+@pytest.mark.parametrize("lesson_id", LESSONS)
+def test_quiz_correct_answer_is_grounded_in_its_section(lesson_id):
+    # The right option must be answerable from the cited section: most of its words appear there.
+    _, body = split_lesson(lesson_id)
+    found = sections(body)
+    for item in load_quiz(lesson_id)["questions"]:
+        section_words = set(words(found[item["section"]]))
+        answer_words = [w for w in words(item["options"][item["correct"] - 1]) if len(w) > 1]
+        share = sum(w in section_words for w in answer_words) / len(answer_words)
+        assert share >= 0.6, f"{item['id']}: đáp án đúng không thấy trong mục '{item['section']}'"
+
+
+@pytest.mark.parametrize("lesson_id", LESSONS)
+def test_quiz_mixes_answer_positions_and_difficulty(lesson_id):
+    questions = load_quiz(lesson_id)["questions"]
+    assert len({q["correct"] for q in questions}) >= 3
+    assert {q["difficulty"] for q in questions} == DIFFICULTIES
+
+
+def test_quiz_ids_are_unique_across_these_files():
+    ids = [q["id"] for lesson_id in LESSONS for q in load_quiz(lesson_id)["questions"]]
+    assert len(ids) == len(set(ids))

@@ -17,6 +17,9 @@ from hocvuso.services import Services
 from hocvuso.settings import Settings
 from knowledge.quizbank import load_bank
 
+# Ids are database integers: bound them so absurd values get a 422, not a storage error.
+MAX_ID = 2**31 - 1
+
 
 def get_services(request: Request) -> Services:
     """The services the app was built with."""

@@ -38,6 +38,10 @@ class Services:
 
         return Assistant(kb=self.kb, db=self.db, settings=self.settings)
 
+    def reload_kb(self) -> None:
+        """Forget the opened knowledge base, so the next use reopens it (e.g. after a re-ingest)."""
+        self.__dict__.pop("kb", None)
+
     def close(self) -> None:
         """Release connections held by built services."""
         if "db" in self.__dict__:

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, text
 
-from bot.evidence import EvidenceError, EvidenceLog
+from bot.evidence import EvidenceError, EvidenceLog, event_hash
 from hocvuso.cli import main
 from hocvuso.db.models import EvidenceEvent
 
@@ -80,10 +80,20 @@ def test_altered_unit_is_detected(log, database):
     assert log.verify().first_bad == 2
 
 
-def test_rehashed_row_breaks_the_link_to_the_next_event(log, database):
+def test_forged_hash_is_detected(log, database):
     run_sql(database, "UPDATE evidence_events SET hash = :forged WHERE id = 2", forged="f" * 64)
+    assert log.verify().first_bad == 2
+
+
+def test_rehashed_edit_breaks_the_link_to_the_next_event(log, database):
+    with database.session() as session:
+        event = session.get(EvidenceEvent, 2)
+        fields = (event.id, event.created_at, event.event_type, event.user, event.channel)
+        forged = event_hash(*fields, "Phường Khác", {}, event.prev_hash)
+    run_sql(database, "UPDATE evidence_events SET unit = 'Phường Khác', hash = :h WHERE id = 2", h=forged)
     result = log.verify()
-    assert result.first_bad == 2
+    assert (result.first_bad, result.checked) == (3, 2)
+    assert "không nối" in result.reason
 
 
 def test_deleted_row_in_the_middle_is_detected(log, database):

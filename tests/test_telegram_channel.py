@@ -132,7 +132,7 @@ def test_answer_lists_its_sources_escaped(services):
     request = run(services, telegram_text_update(1, USER, "binh dan hoc vu so la gi"))
     [sent] = request.sent()
     assert sent["text"].startswith("Bạn hỏi: binh dan hoc vu so la gi")
-    assert "<b>Nguồn:</b>\n• <i>Kế hoạch &lt;số 1&gt; &amp; 2</i> — I. Mục tiêu" in sent["text"]
+    assert "<b>Nguồn:</b>\n• <i>Kế hoạch &lt;số 1&gt; &amp; 2</i> › I. Mục tiêu" in sent["text"]
 
 
 def test_button_press_is_answered_and_its_keyboard_retired(services):

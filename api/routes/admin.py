@@ -8,13 +8,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import AdminKey, DatabaseDep
+from api.deps import MAX_ID, AdminKey, DatabaseDep
 from api.errors import ApiError, error_responses
 from api.jobs import IngestJob, IngestRunning
 from api.keys import NAME_MAX_CHARS, KeyInfo, create_key, list_keys, revoke_key
 
-# Ids are database integers: bound them so absurd values get a 422, not a storage error.
-MAX_ID = 2**31 - 1
 
 router = APIRouter(prefix="/v1/admin", tags=["Quản trị"], responses=error_responses(401, 403, 422, 500))
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from api.deps import DatabaseDep, MetricsDep, QuizDep, SettingsDep
+from api.deps import MAX_ID, DatabaseDep, MetricsDep, QuizDep, SettingsDep
 from api.errors import ApiError, error_responses
 from bot.identity import pseudonym
 from bot.quiz import AttemptClosed, InvalidOption, NoQuestions, QuizInProgress, StaleAnswer, UnknownTopic
@@ -22,7 +22,6 @@ from hocvuso.db.models import QuizAttempt
 router = APIRouter(prefix="/v1/quiz", tags=["Trắc nghiệm"], responses=error_responses(422, 500))
 
 CHANNEL = "web"
-MAX_ID = 2**31 - 1
 USER_ID_DESCRIPTION = "Mã người dùng do ứng dụng web tự đặt (ổn định, không chứa thông tin cá nhân)."
 UserIdField = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@-]+$", description=USER_ID_DESCRIPTION)
 UserIdQuery = Annotated[str, Query(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@-]+$",

@@ -14,21 +14,18 @@ import asyncio
 import logging
 import weakref
 
+from bot import texts
 from bot.channels.throttle import Throttle, Verdict
 from bot.core import AssistantUnavailable
 from bot.messages import IncomingMessage, Reply
+from hocvuso.db import mark_update_processed
 
 log = logging.getLogger(__name__)
 
-APOLOGY = (
-    "Xin lỗi, hệ thống đang tạm gián đoạn nên mình chưa trả lời được. "
-    "Bạn vui lòng thử lại sau ít phút nhé."
-)
+# Apology and "text only" are the core's wording, so every channel says the same.
+APOLOGY = texts.UNAVAILABLE
+TEXT_ONLY = texts.NO_TEXT
 SLOW_DOWN = "Bạn đang gửi tin hơi nhanh. Vui lòng chờ vài giây rồi gửi tiếp nhé."
-TEXT_ONLY = (
-    "Hiện mình chỉ đọc được tin nhắn chữ. "
-    "Bạn gõ câu hỏi, hoặc gửi /help để xem hướng dẫn nhé."
-)
 
 
 class ChannelNotConfigured(Exception):
@@ -69,8 +66,6 @@ class Relay:
         return [Reply(APOLOGY)]
 
     def _first_time(self, msg: IncomingMessage) -> bool:
-        from hocvuso.db import mark_update_processed
-
         return mark_update_processed(self._services.db, msg.channel, msg.update_id)
 
     def _handle(self, msg: IncomingMessage) -> list[Reply]:

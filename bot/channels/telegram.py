@@ -35,6 +35,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot import texts
 from bot.channels.relay import ChannelNotConfigured, Relay, UserLocks
 from bot.channels.splitting import split_text
 from bot.messages import Button, Citation, IncomingMessage, Reply
@@ -243,11 +244,11 @@ def _escape(text: str) -> str:
 
 
 def _citations_html(citations: list[Citation]) -> str:
-    block = "<b>Nguồn:</b>"
+    block = f"<b>{_escape(texts.SOURCES)}</b>"
     for citation in citations:
         line = f"• <i>{_escape(citation.title)}</i>"
         if citation.section:
-            line += f" — {_escape(citation.section)}"
+            line += f" › {_escape(citation.section)}"
         if len(block) + 1 + len(line) > MESSAGE_LIMIT:
             break  # never cut inside markup; thousands of characters of sources help nobody
         block += "\n" + line

@@ -36,7 +36,8 @@ import httpx
 from bot.channels.numbered import NumberedOptions
 from bot.channels.relay import ChannelNotConfigured, Relay, UserLocks
 from bot.channels.splitting import split_text
-from bot.messages import Citation, IncomingMessage, Reply
+from bot import texts
+from bot.messages import IncomingMessage, Reply
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +140,10 @@ class ZaloBot:
         try:
             async with self._locks(chat_id):
                 msg = self._incoming(update.get("event_name"), message, user_id, chat_id, update_id)
-                await self._send(chat_id, await self.relay.replies(msg))
+                replies = await self.relay.replies(msg)
+                if replies and not any(reply.buttons for reply in replies):
+                    self.options.forget(chat_id)  # the conversation moved on: numbers mean nothing
+                await self._send(chat_id, replies)
         except Exception:
             log.exception("zalo update %s: cannot answer", update_id)
 
@@ -201,7 +205,7 @@ class ZaloBot:
         if reply.buttons:
             text = f"{text}\n\n{self.options.offer(chat_id, reply.buttons)}".strip()
         if reply.citations:
-            text = f"{text}\n\n{_citations_text(reply.citations)}".strip()
+            text = f"{text}\n\n{texts.citation_text(reply.citations)}".strip()
         return split_text(text, MESSAGE_LIMIT)
 
 
@@ -233,13 +237,6 @@ def _client(settings) -> ZaloClient:
     if not token:
         raise ChannelNotConfigured("Chưa có mã bot Zalo: đặt biến HOCVUSO_ZALO__TOKEN.")
     return ZaloClient(token, settings.zalo.base_url)
-
-
-def _citations_text(citations: list[Citation]) -> str:
-    lines = ["Nguồn:"]
-    for citation in citations:
-        lines.append(f"- {citation.title}" + (f" — {citation.section}" if citation.section else ""))
-    return "\n".join(lines)
 
 
 def _id(party: Any) -> str | None:

@@ -1,13 +1,93 @@
-"""Placeholder: replaced by the area's real commands."""
+"""Learning commands: ``hocvuso chat`` (terminal channel) and ``hocvuso quiz`` (quiz bank tools)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import click
 
 
 @click.command(name="chat")
-def chat():
-    """(chưa có)"""
+@click.option("--user", "user_id", required=True, help="Mã người dùng trên kênh terminal (chỉ lưu dạng ẩn danh).")
+@click.option("--unit", default=None, help="Đăng ký đơn vị (xã/phường, cơ quan) trước khi trò chuyện.")
+def chat(user_id: str, unit: str | None) -> None:
+    """Trò chuyện với trợ lý trên terminal: đọc từng dòng từ bàn phím hoặc từ tệp/ống dẫn.
+
+    Nút bấm hiện thành các lựa chọn đánh số [1], [2]...: gõ số để chọn. Hết dữ liệu vào (Ctrl+D) thì thoát.
+    """
+    from bot.channels.terminal import run_terminal
+    from hocvuso.services import Services
+
+    interactive = sys.stdin.isatty()
+    services = Services()
+    try:
+        if interactive:
+            click.echo("Gõ tin nhắn rồi nhấn Enter (gõ /help để xem hướng dẫn, Ctrl+D để thoát).\n")
+        run_terminal(
+            services.assistant,
+            user_id,
+            click.get_text_stream("stdin"),
+            write=click.echo,
+            unit=unit,
+            echo=not interactive,
+        )
+    finally:
+        services.close()
 
 
-@click.command(name="quiz")
-def quiz():
-    """(chưa có)"""
+@click.group(name="quiz")
+def quiz() -> None:
+    """Công cụ cho ngân hàng câu hỏi trắc nghiệm (knowledge/quizzes/*.yaml)."""
+
+
+_DIRECTORY = click.argument(
+    "directory", required=False, type=click.Path(file_okay=False, path_type=Path)
+)
+_LESSONS = click.option(
+    "--lessons",
+    "lessons_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Thư mục bài học để đối chiếu (mặc định: thư mục lessons cạnh thư mục trắc nghiệm).",
+)
+
+
+def _quiz_dir(directory: Path | None) -> Path:
+    """The given directory, or the configured knowledge dir's quizzes."""
+    if directory is not None:
+        return directory
+    from hocvuso.settings import load_settings
+
+    return load_settings().knowledge_dir / "quizzes"
+
+
+@quiz.command(name="validate")
+@_DIRECTORY
+@_LESSONS
+def validate(directory: Path | None, lessons_dir: Path | None) -> None:
+    """Kiểm tra các tệp trắc nghiệm: cấu trúc, đáp án, id trùng, bài học và mục được dẫn."""
+    from knowledge.quizbank import load_bank, validate_dir
+
+    directory = _quiz_dir(directory)
+    errors = validate_dir(directory, lessons_dir)
+    if errors:
+        for error in errors:
+            click.echo(error, err=True)
+        raise click.ClickException(f"{len(errors)} lỗi trong {directory}.")
+    bank = load_bank(directory, lessons_dir)
+    click.echo(f"Hợp lệ: {len(bank.topics)} chủ đề, {len(bank.questions)} câu hỏi ({directory}).")
+
+
+@quiz.command(name="topics")
+@_DIRECTORY
+@_LESSONS
+def topics(directory: Path | None, lessons_dir: Path | None) -> None:
+    """Liệt kê các chủ đề trắc nghiệm, số câu hỏi và bài học tương ứng."""
+    from knowledge.quizbank import QuizBankError, load_bank
+
+    try:
+        bank = load_bank(_quiz_dir(directory), lessons_dir)
+    except QuizBankError as exc:
+        raise click.ClickException(f"Ngân hàng câu hỏi có lỗi, chạy `hocvuso quiz validate`:\n{exc}") from exc
+    for topic in bank.topics.values():
+        click.echo(f"{topic.id}\t{len(topic.question_ids)} câu\t{topic.name} (bài {topic.lesson})")

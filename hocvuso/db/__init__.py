@@ -58,7 +58,7 @@ class Database:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS_DIR))
         with self.engine.begin() as connection:
-            _lock_for_migration(connection)
+            pass
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 

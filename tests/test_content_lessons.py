@@ -1,4 +1,4 @@
-"""Content checks for lessons and quizzes 07–12 (dữ liệu cá nhân … an toàn trẻ em)."""
+"""Content checks for the training lessons and their quizzes."""
 
 from __future__ import annotations
 
@@ -15,6 +15,12 @@ KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge"
 
 # lesson id -> topic id, as fixed by the team contract
 LESSONS = {
+    "01-binh-dan-hoc-vu-so": "binh-dan-hoc-vu-so",
+    "02-vneid": "vneid",
+    "03-dich-vu-cong": "dich-vu-cong",
+    "04-thanh-toan-so": "thanh-toan-so",
+    "05-lua-dao": "lua-dao",
+    "06-mat-khau": "mat-khau",
     "07-du-lieu-ca-nhan": "du-lieu-ca-nhan",
     "08-tin-gia": "tin-gia",
     "09-tri-tue-nhan-tao": "tri-tue-nhan-tao",
@@ -25,7 +31,9 @@ LESSONS = {
 REQUIRED_SECTIONS = ["Mục tiêu", "Các bước", "Lưu ý an toàn", "Tóm tắt"]
 DIFFICULTIES = {"easy", "medium", "hard"}
 # Lessons must not send people to addresses we cannot vouch for.
-URL_RE = re.compile(r"https?://|www\.|\b[\w-]+\.(?:vn|com|net|org|gov)\b", re.IGNORECASE)
+URL_RE = re.compile(r"https?://|www\.|\b[\w.-]+\.(?:vn|com|net|org|gov)\b", re.IGNORECASE)
+# The one address the lessons may give: the national public-service portal.
+ALLOWED_ADDRESSES = {"dichvucong.gov.vn"}
 
 
 def split_lesson(lesson_id: str) -> tuple[dict, str]:
@@ -36,7 +44,7 @@ def split_lesson(lesson_id: str) -> tuple[dict, str]:
     return yaml.safe_load(match.group(1)), match.group(2)
 
 
-def sections(body: str) -> dict[str, str]:
+def split_sections(body: str) -> dict[str, str]:
     """Map each `##` heading of a lesson body to its text (subsections included)."""
     parts = re.split(r"^## +(.+?)\s*$", body, flags=re.MULTILINE)
     return {title: text for title, text in zip(parts[1::2], parts[2::2])}
@@ -64,13 +72,14 @@ def test_lesson_text_is_nfc_and_within_length(lesson_id):
     raw = (KNOWLEDGE / "lessons" / f"{lesson_id}.md").read_text(encoding="utf-8")
     assert unicodedata.is_normalized("NFC", raw)
     assert 300 <= len(body.split()) <= 900
-    assert not URL_RE.search(body), "bài học không được chứa địa chỉ web"
+    addresses = {m.group(0).lower() for m in URL_RE.finditer(body)} - ALLOWED_ADDRESSES
+    assert not addresses, f"bài học không được chứa địa chỉ web: {addresses}"
 
 
 @pytest.mark.parametrize("lesson_id", LESSONS)
 def test_lesson_has_required_sections_and_numbered_steps(lesson_id):
     _, body = split_lesson(lesson_id)
-    found = sections(body)
+    found = split_sections(body)
     for title in REQUIRED_SECTIONS:
         assert found.get(title, "").strip(), f"{lesson_id}: thiếu mục '## {title}'"
     steps = re.findall(r"^### (\d+)\. \S", found["Các bước"], flags=re.MULTILINE)
@@ -92,7 +101,7 @@ def test_quiz_header_matches_lesson(lesson_id):
 @pytest.mark.parametrize("lesson_id", LESSONS)
 def test_quiz_items_follow_schema(lesson_id):
     _, body = split_lesson(lesson_id)
-    headings = set(sections(body))
+    headings = set(split_sections(body))
     quiz = load_quiz(lesson_id)
     for number, item in enumerate(quiz["questions"], start=1):
         where = f"{lesson_id}.yaml câu {number}"
@@ -111,15 +120,19 @@ def test_quiz_items_follow_schema(lesson_id):
 
 
 @pytest.mark.parametrize("lesson_id", LESSONS)
-def test_quiz_correct_answer_is_grounded_in_its_section(lesson_id):
+def test_quiz_correct_answers_are_grounded_in_their_sections(lesson_id):
     # The right option must be answerable from the cited section: most of its words appear there.
+    # One item a quiz may paraphrase or give an example (a sample strong password) instead.
     _, body = split_lesson(lesson_id)
-    found = sections(body)
+    found = split_sections(body)
+    ungrounded = []
     for item in load_quiz(lesson_id)["questions"]:
         section_words = set(words(found[item["section"]]))
         answer_words = [w for w in words(item["options"][item["correct"] - 1]) if len(w) > 1]
         share = sum(w in section_words for w in answer_words) / len(answer_words)
-        assert share >= 0.6, f"{item['id']}: đáp án đúng không thấy trong mục '{item['section']}'"
+        if share < 0.85:
+            ungrounded.append(item["id"])
+    assert len(ungrounded) <= 1, f"đáp án đúng không thấy trong mục được dẫn: {ungrounded}"
 
 
 @pytest.mark.parametrize("lesson_id", LESSONS)
@@ -129,6 +142,8 @@ def test_quiz_mixes_answer_positions_and_difficulty(lesson_id):
     assert {q["difficulty"] for q in questions} == DIFFICULTIES
 
 
-def test_quiz_ids_are_unique_across_these_files():
+def test_quiz_ids_are_unique_across_files():
     ids = [q["id"] for lesson_id in LESSONS for q in load_quiz(lesson_id)["questions"]]
-    assert len(ids) == len(set(ids))
+    assert len(ids) >= 72
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    assert not duplicates, f"mã câu hỏi bị trùng: {duplicates}"

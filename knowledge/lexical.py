@@ -1,0 +1,176 @@
+"""A BM25 index over folded Vietnamese tokens, persisted as JSON next to the store.
+
+Tokens are folded (``Bình dân`` and ``binh dan`` are one token), letters and digits
+are split (``nq57`` -> ``nq 57``), leading zeros dropped (``09`` = ``9``), known
+abbreviations expanded (``CĐS`` -> ``chuyen doi so``), and adjacent words also form
+bigrams, so a phrase outranks its scattered words.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+from collections import Counter
+from pathlib import Path
+
+from knowledge.records import Chunk
+from knowledge.textnorm import fold, nfc
+from knowledge.vocabulary import ABBREVIATIONS, CHAT_SPELLINGS, FOLDED_STOPWORDS, STOPWORDS
+
+FORMAT_VERSION = 1
+_WORD_RE = re.compile(r"\w+")
+_ALNUM_SPLIT_RE = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
+K1 = 1.2
+B = 0.75
+
+
+def _base_tokens(text: str) -> list[str]:
+    """Folded word tokens with letters/digits split and leading zeros dropped."""
+    result: list[str] = []
+    for word in _WORD_RE.findall(fold(text)):
+        for part in _ALNUM_SPLIT_RE.split(word):
+            if part.isdigit():
+                part = part.lstrip("0") or "0"
+            result.append(part)
+    return result
+
+
+def _with_expansions(tokens: list[str]) -> list[str]:
+    expanded = list(tokens)
+    for token in tokens:
+        expanded.extend(ABBREVIATIONS.get(token, "").split())
+    return expanded
+
+
+def _bigrams(tokens: list[str]) -> list[str]:
+    return [f"{a}_{b}" for a, b in zip(tokens, tokens[1:])]
+
+
+def passage_terms(text: str) -> Counter:
+    """Index terms of a passage: unigrams, abbreviation expansions and bigrams."""
+    tokens = _base_tokens(text)
+    return Counter(_with_expansions(tokens) + _bigrams(tokens))
+
+
+def _is_stopword(word: str) -> bool:
+    lowered = word.lower()
+    if lowered != fold(lowered):  # typed with diacritics: the exact word decides
+        return lowered in STOPWORDS
+    return lowered in FOLDED_STOPWORDS
+
+
+def normalize_question(question: str) -> str:
+    """The question in NFC with chat spellings (``ko``, ``j``, ``ntn``) written out."""
+    words = []
+    for word in re.findall(r"\w+|[^\w\s]+", nfc(question)):
+        replacement = CHAT_SPELLINGS.get(word.lower())
+        words.append(word if replacement is None else replacement)
+    return " ".join(word for word in words if word)
+
+
+def query_terms(question: str) -> Counter:
+    """Search terms of a question: content words, their expansions and bigrams."""
+    tokens: list[str] = []
+    stop: list[bool] = []
+    for word in _WORD_RE.findall(normalize_question(question)):
+        # "AI" in capitals is the technology, "ai" is "who".
+        is_stop = word != "AI" and _is_stopword(word)
+        for token in _base_tokens(word):
+            tokens.append(token)
+            stop.append(is_stop)
+    content = [token for token, is_stop in zip(tokens, stop) if not is_stop]
+    bigrams = [
+        f"{tokens[i]}_{tokens[i + 1]}"
+        for i in range(len(tokens) - 1)
+        if not (stop[i] and stop[i + 1])
+    ]
+    # Symbols are typed in any order: "nq57", "qd 923" for 57-NQ/TW, 923/QĐ-TTg.
+    bigrams += [
+        f"{b}_{a}"
+        for a, b in (pair.split("_") for pair in bigrams)
+        if a.isdigit() != b.isdigit()
+    ]
+    return Counter(_with_expansions(content) + bigrams)
+
+
+def fingerprint(ids) -> str:
+    """A short hash of a set of chunk ids: tells whether an index matches the store."""
+    return hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()[:16]
+
+
+class LexicalIndex:
+    """BM25 over chunk terms; holds the chunks themselves for display."""
+
+    def __init__(self, chunks: list[Chunk], terms: list[Counter], fingerprint_: str):
+        self.chunks = chunks
+        self.fingerprint = fingerprint_
+        self._terms = terms
+        self._lengths = [sum(t.values()) for t in terms]
+        self._avg_length = (sum(self._lengths) / len(terms)) if terms else 1.0
+        postings: dict[str, list[tuple[int, int]]] = {}
+        for index, counter in enumerate(terms):
+            for term, tf in counter.items():
+                postings.setdefault(term, []).append((index, tf))
+        self._postings = postings
+        n = len(terms)
+        self._idf = {
+            term: math.log(1 + (n - len(plist) + 0.5) / (len(plist) + 0.5))
+            for term, plist in postings.items()
+        }
+
+    @classmethod
+    def build(cls, chunks: list[Chunk]) -> LexicalIndex:
+        """Index chunks; each is searched by its text, section path and document title."""
+        terms = [passage_terms(f"{c.text}\n{c.section}\n{c.title}") for c in chunks]
+        return cls(chunks, terms, fingerprint(c.id for c in chunks))
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a term (0 when the corpus lacks it)."""
+        return self._idf.get(term, 0.0)
+
+    def scores(self, terms: Counter, allowed: set[int] | None = None) -> dict[int, float]:
+        """BM25 score of every chunk that shares a term with the query."""
+        scores: dict[int, float] = {}
+        for term, weight in terms.items():
+            idf = self._idf.get(term)
+            if idf is None:
+                continue
+            for index, tf in self._postings[term]:
+                if allowed is not None and index not in allowed:
+                    continue
+                norm = K1 * (1 - B + B * self._lengths[index] / self._avg_length)
+                scores[index] = scores.get(index, 0.0) + weight * idf * tf * (K1 + 1) / (tf + norm)
+        return scores
+
+    def save(self, path: Path) -> None:
+        """Write the index atomically, so a crash never leaves half a file."""
+        data = {
+            "version": FORMAT_VERSION,
+            "fingerprint": self.fingerprint,
+            "chunks": [
+                {**chunk.model_dump(), "terms": dict(terms)}
+                for chunk, terms in zip(self.chunks, self._terms)
+            ],
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path) -> LexicalIndex | None:
+        """Read a saved index; None when missing, unreadable or of another format."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if data.get("version") != FORMAT_VERSION:
+            return None
+        chunks, terms = [], []
+        for item in data["chunks"]:
+            terms.append(Counter(item.pop("terms")))
+            chunks.append(Chunk(**item))
+        return cls(chunks, terms, data["fingerprint"])

@@ -1,0 +1,91 @@
+"""Trainer statistics over HTTP, on attempts played through the real quiz engine."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from fixtures_api import Play, api_settings, bearer, client, seed_attempts, services, trainer_key  # noqa: F401
+
+DAY1, DAY2 = date(2025, 3, 10), date(2025, 3, 11)
+NGHIA_TRUNG, BEN_THUY = "Xã Nghĩa Trung", "Phường Bến Thủy"
+PLAYS = [
+    Play("an", NGHIA_TRUNG, DAY1, "vneid", 5),
+    Play("binh", NGHIA_TRUNG, DAY1, "vneid", 3),
+    Play("chi", BEN_THUY, DAY1, "lua-dao", 4),
+    Play("an", NGHIA_TRUNG, DAY2, "lua-dao", 2),
+]
+
+
+@pytest.fixture
+def seeded(services):  # noqa: F811
+    seed_attempts(services, PLAYS)
+
+
+def get(client, trainer_key, path, **params):  # noqa: F811
+    response = client.get(f"/v1/stats/{path}", params=params, headers=bearer(trainer_key))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_overview_counts_participants_attempts_and_results(client, trainer_key, seeded):  # noqa: F811
+    overview = get(client, trainer_key, "overview")
+    assert overview["participants"] == 3
+    assert overview["attempts"] == 4
+    assert overview["completed"] == 4
+    # Scores 5/5, 3/5, 4/5, 2/5 against a pass mark of 80 %.
+    assert overview["passed"] == 2
+    assert overview["mean_score"] == pytest.approx(0.7)
+    assert overview["pass_rate"] == pytest.approx(0.5)
+    assert overview["completion_rate"] == pytest.approx(1.0)
+
+
+def test_filters_by_unit_period_and_topic(client, trainer_key, seeded):  # noqa: F811
+    by_unit = get(client, trainer_key, "overview", unit=NGHIA_TRUNG)
+    assert (by_unit["participants"], by_unit["attempts"], by_unit["passed"]) == (2, 3, 1)
+    second_day = get(client, trainer_key, "overview", **{"from": DAY2.isoformat(), "to": DAY2.isoformat()})
+    assert (second_day["participants"], second_day["attempts"]) == (1, 1)
+    vneid = get(client, trainer_key, "overview", topic="vneid")
+    assert (vneid["participants"], vneid["attempts"]) == (2, 2)
+    nobody = get(client, trainer_key, "overview", unit="Xã không có")
+    assert nobody["attempts"] == 0 and nobody["mean_score"] is None
+
+
+def test_units_and_topics_tables(client, trainer_key, seeded):  # noqa: F811
+    units = {row["unit"]: row for row in get(client, trainer_key, "units")}
+    assert set(units) == {NGHIA_TRUNG, BEN_THUY}
+    assert units[NGHIA_TRUNG]["attempts"] == 3 and units[BEN_THUY]["attempts"] == 1
+    assert units[BEN_THUY]["mean_score"] == pytest.approx(0.8)
+    topics = {row["topic"]: row["attempts"] for row in get(client, trainer_key, "topics")}
+    assert topics == {"vneid": 2, "lua-dao": 2}
+
+
+def test_questions_daily_and_scores(client, trainer_key, seeded):  # noqa: F811
+    questions = get(client, trainer_key, "questions")
+    assert sum(row["answers"] for row in questions) == 20
+    assert sum(row["correct"] for row in questions) == 14
+    assert all(row["question"] for row in questions), "question texts come from the quiz bank"
+    assert all(0 <= row["facility"] <= 1 for row in questions)
+    missed = get(client, trainer_key, "missed")
+    assert missed and all(row["wrong"] > 0 for row in missed)
+    # The seeded attempts are back-dated; their evidence events are not, so bound the period.
+    period = {"from": DAY1.isoformat(), "to": DAY2.isoformat()}
+    rows = get(client, trainer_key, "daily", **period)
+    daily = {row["date"]: (row["participants"], row["attempts"]) for row in rows}
+    assert daily == {DAY1.isoformat(): (3, 3), DAY2.isoformat(): (1, 1)}
+    scores = {row["score"]: row["attempts"] for row in get(client, trainer_key, "scores")}
+    assert scores == {0: 0, 1: 0, 2: 1, 3: 1, 4: 1, 5: 1}
+
+
+@pytest.mark.parametrize("params", [
+    {"from": "2025-02-30"},
+    {"from": "hôm qua"},
+    {"from": "2025-03-11", "to": "2025-03-10"},
+    {"to": "9999-12-31"},
+    {"unit": "x" * 201},
+])
+def test_bad_filters_get_a_clear_422(client, trainer_key, params):  # noqa: F811
+    response = client.get("/v1/stats/daily", params=params, headers=bearer(trainer_key))
+    assert response.status_code == 422
+    body = response.json()
+    assert body["detail"].startswith(("Dữ liệu gửi lên không hợp lệ", "Ngày"))

@@ -1,0 +1,109 @@
+"""``POST /webhooks/telegram`` in the real FastAPI app, the bot talking to a fake Bot API on loopback."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import pytest
+from fastapi.testclient import TestClient
+from fixtures_channels import BOT_TOKEN, FakeTelegramApi, telegram_button_update, telegram_text_update
+
+from api.app import create_app
+from bot.channels.telegram import COMMANDS
+from bot.messages import IncomingMessage, Reply
+from hocvuso.services import Services
+from hocvuso.settings import load_settings
+
+SECRET = "bi-mat_webhook-123"
+HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+
+
+class EchoAssistant:
+    """Core-shaped stand-in that echoes and remembers what it was handed."""
+
+    def __init__(self):
+        self.seen: list[IncomingMessage] = []
+
+    def handle(self, msg: IncomingMessage) -> list[Reply]:
+        self.seen.append(msg)
+        return [Reply(f"Đã nhận: {msg.text or msg.payload}")]
+
+
+class EchoServices(Services):
+    @cached_property
+    def assistant(self):
+        return EchoAssistant()
+
+
+@pytest.fixture
+def fake():
+    with FakeTelegramApi() as server:
+        yield server
+
+
+def make_services(tmp_path, fake, **telegram) -> EchoServices:
+    options = {"token": BOT_TOKEN, "webhook_secret": SECRET, "base_url": fake.url, **telegram}
+    return EchoServices(load_settings(data_dir=tmp_path, telegram=options))
+
+
+@pytest.fixture
+def client(tmp_path, fake):
+    services = make_services(tmp_path, fake)
+    with TestClient(create_app(services)) as client:
+        yield client
+    services.close()
+
+
+def test_startup_publishes_the_command_menu(client, fake):
+    [published] = fake.sent("setMyCommands")
+    assert [c["command"] for c in published["commands"]] == [c.command for c in COMMANDS]
+    assert all(c["description"] for c in published["commands"])
+
+
+def test_missing_or_wrong_secret_is_refused_and_nothing_processed(client, fake):
+    update = telegram_text_update(1, 7, "câu hỏi")
+    assert client.post("/webhooks/telegram", json=update).status_code == 403
+    response = client.post("/webhooks/telegram", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "sai"})
+    assert response.status_code == 403
+    assert response.json()["detail"] == "Thiếu hoặc sai mã bí mật của webhook."
+    # The same update with the right secret is processed: the refused ones never were.
+    assert client.post("/webhooks/telegram", json=update, headers=HEADERS).json() == {"ok": True}
+    fake.wait_for("sendMessage", 1)
+    assert [m.update_id for m in client.app.state.services.assistant.seen] == ["1"]
+
+
+def test_same_update_twice_is_processed_once(client, fake):
+    button = telegram_button_update(5, 7, "menu:help")
+    for _ in range(2):
+        assert client.post("/webhooks/telegram", json=button, headers=HEADERS).status_code == 200
+    client.post("/webhooks/telegram", json=telegram_text_update(6, 7, "tiếp"), headers=HEADERS)
+    sent = fake.wait_for("sendMessage", 2)
+    assert [s["text"] for s in sent] == ["Đã nhận: menu:help", "Đã nhận: tiếp"]
+    assert [m.update_id for m in client.app.state.services.assistant.seen] == ["5", "6"]
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b'"chuoi"', b'{"message": {"text": "x"}}',
+                                  b"\xff\xfe"])
+def test_malformed_body_is_a_400_and_the_bot_keeps_working(client, fake, body):
+    response = client.post("/webhooks/telegram", content=body, headers=HEADERS)
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_request"
+    client.post("/webhooks/telegram", json=telegram_text_update(2, 7, "vẫn chạy"), headers=HEADERS)
+    assert fake.wait_for("sendMessage", 1)[0]["text"] == "Đã nhận: vẫn chạy"
+
+
+def test_without_a_configured_secret_every_post_is_refused(tmp_path, fake):
+    services = make_services(tmp_path, fake, webhook_secret="")
+    with TestClient(create_app(services)) as client:
+        update = telegram_text_update(1, 7, "x")
+        assert client.post("/webhooks/telegram", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": ""}).status_code == 403
+    assert services.assistant.seen == []
+    services.close()
+
+
+def test_channel_without_token_is_not_found(tmp_path):
+    services = Services(load_settings(data_dir=tmp_path))
+    with TestClient(create_app(services)) as client:
+        response = client.post("/webhooks/telegram", json={"update_id": 1}, headers=HEADERS)
+    assert response.status_code == 404
+    services.close()

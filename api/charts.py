@@ -75,7 +75,7 @@ def _format_tick(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}".replace(".", ",")
 
 
-def column_chart(points: list[Point], width: float = 640, height: float = 240,
+def column_chart(points: list[Point], width: float = 520, height: float = 240,
                  max_labels: int = 16) -> Chart:
     """Vertical bars, one per point, left to right; labels thinned out when there are many."""
     left, right, top, bottom = 36.0, 8.0, 18.0, 34.0
@@ -104,7 +104,7 @@ def column_chart(points: list[Point], width: float = 640, height: float = 240,
     return Chart("columns", width, height, bars, gridlines)
 
 
-def row_chart(points: list[Point], max_value: float = 1.0, width: float = 640,
+def row_chart(points: list[Point], max_value: float = 1.0, width: float = 1080,
               row_height: float = 22, label_width: float = 150) -> Chart:
     """Horizontal bars, one row per point, top to bottom, against a fixed ``max_value``."""
     top, bottom, value_width = 8.0, 24.0, 56.0

@@ -16,8 +16,11 @@ LATEST = date(2100, 12, 31)
 
 DateFrom = Annotated[date | None, Query(alias="from", description="Từ ngày (YYYY-MM-DD, tính theo UTC, gồm cả ngày này).")]
 DateTo = Annotated[date | None, Query(alias="to", description="Đến ngày (YYYY-MM-DD, gồm cả ngày này).")]
-Unit = Annotated[str | None, Query(max_length=200, description="Chỉ tính một đơn vị (tên như người học đã đăng ký).")]
-Topic = Annotated[str | None, Query(max_length=64, description="Chỉ tính một chủ đề trắc nghiệm (mã chủ đề, ví dụ `vneid`).")]
+# No control characters: a NUL byte, for one, is refused by PostgreSQL.
+PLAIN_TEXT = r"^[^\x00-\x1f]*$"
+
+Unit = Annotated[str | None, Query(max_length=200, pattern=PLAIN_TEXT, description="Chỉ tính một đơn vị (tên như người học đã đăng ký).")]
+Topic = Annotated[str | None, Query(max_length=64, pattern=PLAIN_TEXT, description="Chỉ tính một chủ đề trắc nghiệm (mã chủ đề, ví dụ `vneid`).")]
 
 
 def check_period(date_from: date | None, date_to: date | None) -> None:

@@ -254,18 +254,20 @@ class Assistant:
         except Exception as exc:  # any retrieval or LLM failure: the user gets an apology
             log.exception("knowledge base error")
             raise AssistantUnavailable("knowledge base unavailable") from exc
-        sources = _distinct_sources(answer.sources) if answer.found else []
+        answered = answer.found and bool(answer.answer.strip())
+        sources = _distinct_sources(answer.sources) if answered else []
         citations = [Citation(s.title, s.section, s.doc_id, s.kind) for s in sources]
         # The question text is not logged: people type phone and ID numbers into
         # questions, and the evidence log can never be edited.
-        self.evidence.append(
-            "question_asked", user, channel, unit, {"answered": answer.found, "sources": [s.doc_id for s in sources]}
-        )
-        for lesson in dict.fromkeys(s.doc_id for s in sources if s.kind == "lesson"):
-            section = next(s.section for s in sources if s.doc_id == lesson)
+        documents = list(dict.fromkeys(s.doc_id for s in sources))
+        self.evidence.append("question_asked", user, channel, unit, {"answered": answered, "sources": documents})
+        lessons: dict[str, str] = {}
+        for source in sources:
+            if source.kind == "lesson":
+                lessons.setdefault(source.doc_id, source.section)
+        for lesson, section in lessons.items():
             self.evidence.append("lesson_read", user, channel, unit, {"lesson": lesson, "section": section})
-        text = answer.answer.strip() if answer.found and answer.answer.strip() else texts.NOT_FOUND
-        return [Reply(text, citations=citations)]
+        return [Reply(answer.answer.strip() if answered else texts.NOT_FOUND, citations=citations)]
 
 
 def _distinct_sources(sources: list) -> list:

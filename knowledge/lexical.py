@@ -20,9 +20,13 @@ from knowledge.records import Chunk
 from knowledge.textnorm import fold, nfc
 from knowledge.vocabulary import ABBREVIATIONS, CHAT_SPELLINGS, FOLDED_STOPWORDS, STOPWORDS
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 3
 _WORD_RE = re.compile(r"\w+")
 _ALNUM_SPLIT_RE = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
+# Weight of an exact accented match next to its folded one: enough to tell "ký"
+# from "kỹ" when all else is equal, not enough to outvote the words themselves.
+ACCENT_WEIGHT = 0.3
+STOP_PAIR_WEIGHT = 0.5
 K1 = 1.2
 B = 0.75
 
@@ -30,7 +34,7 @@ B = 0.75
 def _base_tokens(text: str) -> list[str]:
     """Folded word tokens with letters/digits split and leading zeros dropped."""
     result: list[str] = []
-    for word in _WORD_RE.findall(fold(text)):
+    for word in _WORD_RE.findall(fold(text).replace("%", " phan tram ")):
         for part in _ALNUM_SPLIT_RE.split(word):
             if part.isdigit():
                 part = part.lstrip("0") or "0"
@@ -49,10 +53,21 @@ def _bigrams(tokens: list[str]) -> list[str]:
     return [f"{a}_{b}" for a, b in zip(tokens, tokens[1:])]
 
 
+def _accented(words: list[str]) -> list[str]:
+    """Written forms of the words that carry diacritics ("~ký"): folding merges ký, kỹ
+    and kỳ; a question typed with diacritics also scores on the exact word."""
+    lowered = (word.lower() for word in words)
+    return [f"~{word}" for word in lowered if word != fold(word)]
+
+
 def passage_terms(text: str) -> Counter:
-    """Index terms of a passage: unigrams, abbreviation expansions and bigrams."""
+    """Index terms of a passage: unigrams, expansions, bigrams and accented words."""
     tokens = _base_tokens(text)
-    return Counter(_with_expansions(tokens) + _bigrams(tokens))
+    accented = _accented(_WORD_RE.findall(nfc(text)))
+    # Pairs also skip function words: "đối với các doanh nghiệp" holds "doi_doanh".
+    content = [token for token in tokens if token not in FOLDED_STOPWORDS]
+    pairs = set(_bigrams(tokens)) | set(_bigrams(content))
+    return Counter(_with_expansions(tokens) + list(pairs) + accented)
 
 
 def _is_stopword(word: str) -> bool:
@@ -75,25 +90,32 @@ def query_terms(question: str) -> Counter:
     """Search terms of a question: content words, their expansions and bigrams."""
     tokens: list[str] = []
     stop: list[bool] = []
+    content_words: list[str] = []
     for word in _WORD_RE.findall(normalize_question(question)):
         # "AI" in capitals is the technology, "ai" is "who".
         is_stop = word != "AI" and _is_stopword(word)
+        if not is_stop:
+            content_words.append(word)
         for token in _base_tokens(word):
             tokens.append(token)
             stop.append(is_stop)
     content = [token for token, is_stop in zip(tokens, stop) if not is_stop]
-    bigrams = [
-        f"{tokens[i]}_{tokens[i + 1]}"
-        for i in range(len(tokens) - 1)
-        if not (stop[i] and stop[i + 1])
-    ]
-    # Symbols are typed in any order: "nq57", "qd 923" for 57-NQ/TW, 923/QĐ-TTg.
-    bigrams += [
-        f"{b}_{a}"
-        for a, b in (pair.split("_") for pair in bigrams)
-        if a.isdigit() != b.isdigit()
-    ]
-    return Counter(_with_expansions(content) + bigrams)
+    terms = Counter(_with_expansions(content))
+    for i in range(len(tokens) - 1):
+        if stop[i] and stop[i + 1]:
+            continue
+        a, b = tokens[i], tokens[i + 1]
+        # A pair with a function word ("vneid là") is weaker evidence than two content words.
+        weight = STOP_PAIR_WEIGHT if stop[i] or stop[i + 1] else 1.0
+        terms[f"{a}_{b}"] = max(terms[f"{a}_{b}"], weight)
+        if a.isdigit() != b.isdigit():
+            # Symbols are typed in any order: "nq57", "qd 923" for 57-NQ/TW, 923/QĐ-TTg.
+            terms[f"{b}_{a}"] = max(terms[f"{b}_{a}"], weight)
+    for a, b in zip(content, content[1:]):
+        terms[f"{a}_{b}"] = max(terms[f"{a}_{b}"], 1.0)
+    for term in _accented(content_words):
+        terms[term] = ACCENT_WEIGHT
+    return terms
 
 
 def fingerprint(ids) -> str:
@@ -124,7 +146,9 @@ class LexicalIndex:
     @classmethod
     def build(cls, chunks: list[Chunk]) -> LexicalIndex:
         """Index chunks; each is searched by its text, section path and document title."""
-        terms = [passage_terms(f"{c.text}\n{c.section}\n{c.title}") for c in chunks]
+        terms = [
+            passage_terms(f"{c.text}\n{c.section}\n{c.section}\n{c.title}") for c in chunks
+        ]
         return cls(chunks, terms, fingerprint(c.id for c in chunks))
 
     def idf(self, term: str) -> float:

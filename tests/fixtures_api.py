@@ -54,13 +54,13 @@ def seed_attempts(services: Services, plays: list[Play], seed: int = 7) -> None:
     db, settings = services.db, services.settings
     bank_engine = build_quiz_engine(services)
     registered = set()
-    for play in plays:
+    for number, play in enumerate(plays):
         if play.unit and play.user not in registered:
             register_unit(db, settings, play.user, play.unit)
             registered.add(play.user)
         noon = datetime.combine(play.day, time(12), tzinfo=UTC)
         engine = QuizEngine(bank_engine.bank, db, EvidenceLog(db), settings.quiz,
-                            rng=random.Random(seed), clock=lambda noon=noon: noon)
+                            rng=random.Random(seed + number), clock=lambda noon=noon: noon)
         user = web_user(settings, play.user)
         view = engine.start(user, "web", play.topic)
         for index in range(view["total"]):
@@ -76,10 +76,32 @@ def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
+# Lexical retrieval only: the tests are about the HTTP layer, and stay fast without a model.
+TEST_EMBEDDING = {"backend": "none"}
+
+
+@pytest.fixture(scope="session")
+def ingested_dir(tmp_path_factory):
+    """A data dir whose Chroma store holds the shipped plans and lessons (ingested once, read only)."""
+    from ingest.pipeline import ingest_paths
+
+    data_dir = tmp_path_factory.mktemp("ingested")
+    report = ingest_paths(load_settings(data_dir=data_dir, embedding=TEST_EMBEDDING), progress=False)
+    assert report.ok and report.total_chunks > 0
+    return data_dir
+
+
 @pytest.fixture
 def api_settings(tmp_path):
-    """Settings with everything (SQLite, Chroma) under tmp_path and no embedding model."""
-    return load_settings(data_dir=tmp_path / "data", embedding={"backend": "none"})
+    """Settings with everything (SQLite, an empty Chroma) under tmp_path."""
+    return load_settings(data_dir=tmp_path / "data", embedding=TEST_EMBEDDING)
+
+
+@pytest.fixture
+def kb_settings(tmp_path, ingested_dir):
+    """Settings on the ingested store, with a database of the test's own."""
+    return load_settings(data_dir=ingested_dir, database_url=f"sqlite:///{tmp_path / 'hocvuso.db'}",
+                         embedding=TEST_EMBEDDING)
 
 
 @pytest.fixture

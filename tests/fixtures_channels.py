@@ -8,12 +8,20 @@ method on purpose. Tests point ``HOCVUSO_<CHANNEL>__BASE_URL`` at them.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qsl
+
+import pytest
 
 BOT_TOKEN = "123456:TEST-token"
 
@@ -77,6 +85,22 @@ class FakeBotApi:
                     raise AssertionError(f"{method}: {len(calls)} calls after {timeout} s, expected {count}")
                 self._changed.wait(remaining)
 
+    def wait_for_match(self, predicate, after: int, method: str = "sendMessage",
+                       timeout: float = 30.0) -> list[dict]:
+        """Wait for a ``method`` call past the first ``after`` ones that ``predicate`` accepts;
+        return the calls after ``after`` up to and including it."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                calls = [params for name, params in self.calls if name == method][after:]
+                for position, params in enumerate(calls):
+                    if predicate(params):
+                        return calls[: position + 1]
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"no matching {method} after {timeout} s; got {calls}")
+                self._changed.wait(remaining)
+
     def wait_updates_taken(self, timeout: float = 10.0) -> None:
         """Wait until every queued update was handed out by ``getUpdates``."""
         deadline = time.monotonic() + timeout
@@ -116,13 +140,13 @@ class FakeBotApi:
         method = path[len(prefix):]
         params = self.parse(content_type, body)
         with self._changed:
-            self.calls.append((method, params))
             failures = self._failures.get(method)
             failure = failures.pop(0) if failures else None
+        status, answer = failure or self.answer(method, params)
+        with self._changed:  # recorded once answered, so waiters see the final call
+            self.calls.append((method, params))
             self._changed.notify_all()
-        if failure is not None:
-            return failure
-        return self.answer(method, params)
+        return status, answer
 
     def _handler_class(self):
         fake = self
@@ -182,8 +206,10 @@ class FakeTelegramApi(FakeBotApi):
 
             return 200, {"ok": True, "result": self._take_updates(timeout, pick)}
         if method == "sendMessage":
+            # The recorded call also notes the id given to the message, for later button presses.
+            params["message_id"] = next(self._message_ids)
             message = {
-                "message_id": next(self._message_ids),
+                "message_id": params["message_id"],
                 "date": int(time.time()),
                 "chat": {"id": int(params["chat_id"]), "type": "private"},
                 "from": self.BOT_USER,
@@ -278,3 +304,59 @@ def zalo_update(message_id: str, user_id: str, text: str | None = None,
     if text is not None:
         message["text"] = text
     return {"event_name": event, "message": message}
+
+
+@pytest.fixture(scope="module")
+def knowledge_data_dir(tmp_path_factory) -> Path:
+    """A data dir holding the real knowledge base, ingested once per test module (lexical only)."""
+    from hocvuso.settings import load_settings
+    from ingest.pipeline import ingest_paths
+
+    data_dir = tmp_path_factory.mktemp("kb")
+    ingest_paths(load_settings(data_dir=data_dir, embedding={"backend": "none"}), progress=False)
+    return data_dir
+
+
+def evidence_rows(database_url: str) -> list[dict]:
+    """Every evidence event, in sequence, with its data decoded; and whether the chain verifies."""
+    from sqlalchemy import select
+
+    from bot.evidence import EvidenceLog
+    from hocvuso.db import Database
+    from hocvuso.db.models import EvidenceEvent
+
+    db = Database.from_url(database_url)
+    try:
+        assert EvidenceLog(db).verify().ok
+        with db.session() as session:
+            events = session.scalars(select(EvidenceEvent).order_by(EvidenceEvent.id)).all()
+            return [{"type": e.event_type, "user": e.user, "channel": e.channel, "data": json.loads(e.data)}
+                    for e in events]
+    finally:
+        db.close()
+
+
+def lesson_ids(knowledge_dir: Path | None = None) -> set[str]:
+    """The doc ids of the lessons (their file stems)."""
+    from hocvuso.settings import PACKAGE_KNOWLEDGE_DIR
+
+    return {path.stem for path in ((knowledge_dir or PACKAGE_KNOWLEDGE_DIR) / "lessons").glob("*.md")}
+
+
+@contextlib.contextmanager
+def bot_process(channel: str, env: dict[str, str]):
+    """``hocvuso bot <channel>`` in a subprocess; stopped with SIGINT, its exit code checked."""
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("hocvuso")), "bot", channel],
+        env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        yield process
+    except BaseException:
+        process.kill()
+        _, stderr = process.communicate(timeout=30)
+        print(stderr)  # shown by pytest for the failing test
+        raise
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr

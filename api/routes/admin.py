@@ -14,7 +14,7 @@ from api.jobs import IngestJob, IngestRunning
 from api.keys import NAME_MAX_CHARS, KeyInfo, create_key, list_keys, revoke_key
 
 
-router = APIRouter(prefix="/v1/admin", tags=["Quản trị"], responses=error_responses(401, 403, 422, 500))
+router = APIRouter(prefix="/v1/admin", tags=["Quản trị"], responses=error_responses(400, 401, 403, 422, 500))
 
 
 class IngestJobOut(BaseModel):
@@ -44,7 +44,8 @@ class NewKey(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=NAME_MAX_CHARS, pattern=r"\S", description="Tên người hoặc đơn vị giữ khóa.")
+    name: str = Field(min_length=1, max_length=NAME_MAX_CHARS, pattern=r"^[^\x00-\x1f]*\S[^\x00-\x1f]*$",
+                      description="Tên người hoặc đơn vị giữ khóa.")
     role: Literal["trainer", "admin"]
 
 

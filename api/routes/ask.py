@@ -12,7 +12,7 @@ from api.deps import KnowledgeDep, MetricsDep, SettingsDep
 from api.errors import error_responses
 from knowledge.records import Answer
 
-router = APIRouter(prefix="/v1", tags=["Hỏi đáp"], responses=error_responses(422, 500))
+router = APIRouter(prefix="/v1", tags=["Hỏi đáp"], responses=error_responses(400, 422, 500))
 
 
 class AskRequest(BaseModel):

@@ -19,7 +19,7 @@ from bot.identity import pseudonym
 from bot.quiz import AttemptClosed, InvalidOption, NoQuestions, QuizInProgress, StaleAnswer, UnknownTopic
 from hocvuso.db.models import QuizAttempt
 
-router = APIRouter(prefix="/v1/quiz", tags=["Trắc nghiệm"], responses=error_responses(422, 500))
+router = APIRouter(prefix="/v1/quiz", tags=["Trắc nghiệm"], responses=error_responses(400, 422, 500))
 
 CHANNEL = "web"
 USER_ID_DESCRIPTION = "Mã người dùng do ứng dụng web tự đặt (ổn định, không chứa thông tin cá nhân)."

@@ -100,9 +100,8 @@ def build_application(
     return application
 
 
-def run_polling(services) -> None:
-    """Answer Telegram users by long polling until interrupted (Ctrl+C)."""
-    application = build_application(services, polling=True)
+def run_polling(application: Application) -> None:
+    """Answer Telegram users by long polling until interrupted (Ctrl+C or SIGTERM)."""
     application.run_polling(allowed_updates=ALLOWED_UPDATES)
 
 

@@ -20,8 +20,10 @@ class Throttle:
     """Allows at most ``limit`` messages per ``window`` seconds for each user."""
 
     def __init__(
-        self, limit: int = 8, window: float = 10.0, clock: Callable[[], float] = time.monotonic
+        self, limit: int = 12, window: float = 20.0, clock: Callable[[], float] = time.monotonic
     ):
+        # 12 in 20 s lets a quick quiz taker through (start and five answers in a few
+        # seconds) and stops a script or a stuck key after a dozen messages.
         self.limit = limit
         self.window = window
         self._clock = clock

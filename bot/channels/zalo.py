@@ -28,15 +28,17 @@ Zalo shows text only: buttons become numbered options, answered by number or tex
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Awaitable
 from typing import Any
 
 import httpx
 
+from bot import texts
 from bot.channels.numbered import NumberedOptions
 from bot.channels.relay import ChannelNotConfigured, Relay, UserLocks
 from bot.channels.splitting import split_text
-from bot import texts
 from bot.messages import IncomingMessage, Reply
 
 log = logging.getLogger(__name__)
@@ -127,9 +129,9 @@ class ZaloBot:
 
     async def process_update(self, update: dict) -> None:
         """Answer one update; errors are logged, never raised, so the bot keeps running."""
-        message = update.get("message") if isinstance(update, dict) else None
+        message = update.get("message")
         if not isinstance(message, dict):
-            log.info("zalo update without a message (%s): ignored", update.get("event_name") if isinstance(update, dict) else None)
+            log.info("zalo update without a message (%s): ignored", update.get("event_name"))
             return
         chat_id = _id(message.get("chat"))
         user_id = _id(message.get("from")) or chat_id
@@ -159,7 +161,7 @@ class ZaloBot:
         backoff = 1.0
         while not stop.is_set():
             try:
-                updates = await self.client.get_updates()
+                updates = await _unless_stopped(self.client.get_updates(), stop)
             except ZaloError as error:
                 if error.code in _FATAL_ERROR_CODES:
                     raise
@@ -171,10 +173,8 @@ class ZaloBot:
                 for update in updates:
                     await self.process_update(update)
                 continue
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=backoff)
-            except TimeoutError:
-                pass
             backoff = min(backoff * 2, 30.0)
 
     async def close(self) -> None:
@@ -237,6 +237,20 @@ def _client(settings) -> ZaloClient:
     if not token:
         raise ChannelNotConfigured("Chưa có mã bot Zalo: đặt biến HOCVUSO_ZALO__TOKEN.")
     return ZaloClient(token, settings.zalo.base_url)
+
+
+async def _unless_stopped(poll: Awaitable[list[dict]], stop: asyncio.Event) -> list[dict]:
+    """The poll's updates, or none when ``stop`` is set first (the poll is then cancelled)."""
+    polling = asyncio.ensure_future(poll)
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not polling.done():
+        polling.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await polling
+        return []
+    return polling.result()
 
 
 def _id(party: Any) -> str | None:

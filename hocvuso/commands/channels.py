@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import signal
 
 import click
 
@@ -22,16 +23,23 @@ def telegram_command() -> None:
 
     Cần HOCVUSO_TELEGRAM__TOKEN. Dừng bằng Ctrl+C.
     """
+    from telegram.error import InvalidToken, TelegramError
+
     from bot.channels.relay import ChannelNotConfigured
-    from bot.channels.telegram import run_polling
+    from bot.channels.telegram import build_application, run_polling
     from hocvuso.services import Services
 
     services = Services()
-    click.echo("Bot Telegram đang chạy (long polling). Nhấn Ctrl+C để dừng.", err=True)
     try:
-        run_polling(services)
+        application = build_application(services, polling=True)
+        click.echo("Bot Telegram đang chạy (long polling). Nhấn Ctrl+C để dừng.", err=True)
+        run_polling(application)
     except ChannelNotConfigured as error:
         raise click.ClickException(str(error)) from None
+    except InvalidToken:
+        raise click.ClickException("Telegram từ chối mã bot. Kiểm tra HOCVUSO_TELEGRAM__TOKEN.") from None
+    except TelegramError as error:
+        raise click.ClickException(f"Không kết nối được với Telegram: {error}") from None
     finally:
         services.close()
 
@@ -54,15 +62,17 @@ def zalo_command() -> None:
     click.echo("Bot Zalo đang chạy (long polling). Nhấn Ctrl+C để dừng.", err=True)
 
     async def run() -> None:
+        stop = asyncio.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(signum, stop.set)
         try:
-            await zalo_bot.run_polling()
+            await zalo_bot.run_polling(stop)
         finally:
             await zalo_bot.close()
+        click.echo("Đã dừng bot Zalo.", err=True)
 
     try:
         asyncio.run(run())
-    except KeyboardInterrupt:
-        click.echo("Đã dừng bot Zalo.", err=True)
     except ZaloError as error:
         raise click.ClickException(
             f"Zalo từ chối mã bot ({error.code}). Kiểm tra HOCVUSO_ZALO__TOKEN."
@@ -106,13 +116,13 @@ def delete_webhook_command(channel: str) -> None:
 def _check_secret(channel: str, secret: str) -> None:
     name = f"HOCVUSO_{channel.upper()}__WEBHOOK_SECRET"
     if not secret:
-        raise click.UsageError(f"Chưa đặt mã bí mật webhook: đặt {name} trước.")
+        raise click.ClickException(f"Chưa đặt mã bí mật webhook: đặt {name} trước.")
     if channel == "telegram" and not _TELEGRAM_SECRET_RE.match(secret):
-        raise click.UsageError(
+        raise click.ClickException(
             f"{name} chỉ được gồm chữ cái Latin, chữ số, '_' và '-' (tối đa 256 ký tự)."
         )
     if channel == "zalo" and not 8 <= len(secret) <= 256:
-        raise click.UsageError(f"{name} phải dài từ 8 đến 256 ký tự.")
+        raise click.ClickException(f"{name} phải dài từ 8 đến 256 ký tự.")
 
 
 def _run(channel: str, settings, action: str, *args) -> None:

@@ -20,20 +20,28 @@ def chat(user_id: str, unit: str | None) -> None:
     from hocvuso.services import Services
 
     interactive = sys.stdin.isatty()
+    stdin = click.get_text_stream("stdin")
     services = Services()
     try:
         if interactive:
             click.echo("Gõ tin nhắn rồi nhấn Enter (gõ /help để xem hướng dẫn, Ctrl+D để thoát).\n")
-        run_terminal(
-            services.assistant,
-            user_id,
-            click.get_text_stream("stdin"),
-            write=click.echo,
-            unit=unit,
-            echo=not interactive,
-        )
+        lines = _prompted(stdin) if interactive else stdin
+        run_terminal(services.assistant, user_id, lines, write=click.echo, unit=unit, echo=not interactive)
     finally:
         services.close()
+
+
+def _prompted(stream):
+    """Lines of an interactive terminal, each read after a "Bạn: " prompt."""
+    from bot.channels.terminal import USER_PREFIX
+
+    while True:
+        click.echo(USER_PREFIX, nl=False)
+        line = stream.readline()
+        if not line:
+            click.echo()
+            return
+        yield line
 
 
 @click.group(name="quiz")

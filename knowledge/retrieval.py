@@ -1,0 +1,119 @@
+"""Hybrid retrieval: BM25 over folded tokens fused with dense vectors, with filters."""
+
+from __future__ import annotations
+
+import math
+
+from knowledge.diacritics import DiacriticRestorer
+from knowledge.lexical import LexicalIndex, passage_terms, query_terms
+from knowledge.records import Chunk, Source
+from knowledge.textnorm import fold
+
+# Reciprocal-rank fusion constant and the weight of each ranking. Lexical matching
+# weighs more: the plans' wording (symbols, names, dates) is what people ask about.
+RRF_K = 20
+LEXICAL_WEIGHT = 1.0
+DENSE_WEIGHT = 0.3
+DENSE_CANDIDATES = 40
+# A question naming a document (its place, its issuer, words of its title) lifts
+# every passage of that document by up to this share of a first rank.
+DOCUMENT_WEIGHT = 0.5
+
+
+def _matches(chunk: Chunk, kind: str | None, doc_id: str | None, locality: str | None) -> bool:
+    if kind and chunk.kind != kind:
+        return False
+    if doc_id and chunk.doc_id != doc_id:
+        return False
+    return not locality or fold(locality) in fold(chunk.locality)
+
+
+def _where(kind: str | None, doc_id: str | None) -> dict | None:
+    clauses = [{"kind": kind}] if kind else []
+    clauses += [{"doc_id": doc_id}] if doc_id else []
+    if len(clauses) > 1:
+        return {"$and": clauses}
+    return clauses[0] if clauses else None
+
+
+def source_of(chunk: Chunk, score: float) -> Source:
+    """The public view of a retrieved chunk."""
+    return Source(
+        doc_id=chunk.doc_id,
+        title=chunk.title,
+        section=chunk.section,
+        kind=chunk.kind,
+        text=chunk.text,
+        score=round(score, 4),
+    )
+
+
+class Retriever:
+    """Ranks chunks for a question from the lexical index and, when present, the dense store."""
+
+    def __init__(self, index: LexicalIndex, store=None):
+        self.index = index
+        self.store = store if store is not None and store.embedder.dense else None
+        self._position = {chunk.id: i for i, chunk in enumerate(index.chunks)}
+        self._names = self._document_names(index.chunks)
+        # The dense model reads folded questions poorly: it gets them with diacritics restored.
+        self._restorer = DiacriticRestorer([c.text for c in index.chunks]) if self.store else None
+
+    @staticmethod
+    def _document_names(chunks: list[Chunk]) -> dict[str, set[str]]:
+        """Per document, the terms that name it: title, place and issuer."""
+        names: dict[str, set[str]] = {}
+        for chunk in chunks:
+            if chunk.doc_id not in names:
+                naming = f"{chunk.title}\n{chunk.locality}\n{chunk.metadata.get('issuer', '')}"
+                names[chunk.doc_id] = set(passage_terms(naming))
+        return names
+
+    def _document_prior(self, terms) -> dict[str, float]:
+        """How strongly the question names each document, from 0 to 1."""
+        n = len(self._names)
+        scores: dict[str, float] = {}
+        for term in terms:
+            holders = [doc for doc, names in self._names.items() if term in names]
+            if holders and len(holders) < n:
+                weight = math.log(n / len(holders))
+                for doc in holders:
+                    scores[doc] = scores.get(doc, 0.0) + weight
+        top = max(scores.values(), default=0.0)
+        return {doc: score / top for doc, score in scores.items()} if top else {}
+
+    def ranked(
+        self,
+        question: str,
+        k: int = 10,
+        kind: str | None = None,
+        doc_id: str | None = None,
+        locality: str | None = None,
+    ) -> list[tuple[Chunk, float, float]]:
+        """Best chunks with their fused score and their lexical (BM25) score."""
+        chunks = self.index.chunks
+        allowed = None
+        if kind or doc_id or locality:
+            allowed = {i for i, c in enumerate(chunks) if _matches(c, kind, doc_id, locality)}
+        terms = query_terms(question)
+        lexical = self.index.scores(terms, allowed)
+        fused: dict[int, float] = {}
+        for rank, index in enumerate(sorted(lexical, key=lexical.get, reverse=True)):
+            fused[index] = LEXICAL_WEIGHT / (RRF_K + rank + 1)
+        if self.store is not None:
+            vector = self.store.embedder.embed_query(self._restorer.restore(question))
+            hits = self.store.nearest(vector, DENSE_CANDIDATES, _where(kind, doc_id))
+            dense = [self._position[i] for i, _ in hits if i in self._position]
+            if allowed is not None:
+                dense = [i for i in dense if i in allowed]
+            for rank, index in enumerate(dense):
+                fused[index] = fused.get(index, 0.0) + DENSE_WEIGHT / (RRF_K + rank + 1)
+        prior = self._document_prior(terms)
+        for index in fused:
+            fused[index] += DOCUMENT_WEIGHT * prior.get(chunks[index].doc_id, 0.0) / (RRF_K + 1)
+        best = sorted(fused, key=fused.get, reverse=True)[:k]
+        return [(chunks[i], fused[i], lexical.get(i, 0.0)) for i in best]
+
+    def search(self, question: str, k: int = 10, **filters) -> list[Source]:
+        """Best sources for a question, best first."""
+        return [source_of(chunk, score) for chunk, score, _ in self.ranked(question, k, **filters)]

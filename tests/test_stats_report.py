@@ -1,0 +1,256 @@
+"""Trainer statistics against values computed independently from the seeded records."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from click.testing import CliRunner
+
+from bot.stats import (
+    StatsFilter,
+    by_topic,
+    by_unit,
+    daily,
+    discrimination_index,
+    most_missed,
+    overview,
+    per_question,
+    report,
+    score_distribution,
+)
+from hocvuso.cli import main
+from hocvuso.db.models import EvidenceEvent, QuizAnswer, QuizAttempt
+
+TOPICS = ["vneid", "lua-dao"]
+QUESTIONS = [f"{topic}-{n:02d}" for topic in TOPICS for n in range(1, 7)]
+UNITS = ["Xã An Phú", "Phường Bến Nghé", None]
+DAY0 = datetime(2025, 3, 1, tzinfo=UTC)
+
+
+def seed(database, users: int = 60, rng_seed: int = 7) -> tuple[list[dict], list[dict], list[dict]]:
+    """Store random attempts, answers and events; return them as plain dicts for the expectations."""
+    rng = random.Random(rng_seed)
+    attempts, answers, events = [], [], []
+    for number in range(users):
+        user, unit, ability = f"{number:064x}", rng.choice(UNITS), rng.random()
+        for _ in range(rng.randint(1, 3)):
+            topic = rng.choice([*TOPICS, None])
+            pool = [q for q in QUESTIONS if topic is None or q.startswith(topic)]
+            drawn = rng.sample(pool, 5)
+            status = rng.choices(["completed", "open", "abandoned", "expired"], [8, 1, 1, 1])[0]
+            answered = drawn if status == "completed" else drawn[: rng.randint(0, 4)]
+            marks = [rng.random() < 0.25 + 0.7 * ability - 0.05 * int(q[-1]) for q in answered]
+            started = DAY0 + timedelta(days=rng.choice([0, 1, 3]), hours=rng.randint(0, 23), minutes=rng.randint(0, 59))
+            attempts.append(
+                {"user": user, "unit": unit, "topic": topic, "status": status, "started_at": started,
+                 "score": sum(marks), "total": 5, "questions": drawn}
+            )  # fmt: skip
+            answers.append([{"question_id": q, "topic": q.rsplit("-", 1)[0], "correct": c} for q, c in zip(answered, marks)])
+        for _ in range(rng.randint(0, 3)):
+            events.append({"user": user, "unit": unit, "event_type": "question_asked",
+                           "created_at": DAY0 + timedelta(days=rng.choice([0, 1, 2]), hours=rng.randint(0, 23))})  # fmt: skip
+    with database.session() as session:
+        for attempt, attempt_answers in zip(attempts, answers):
+            row = QuizAttempt(
+                user=attempt["user"], channel="web", unit=attempt["unit"], topic=attempt["topic"],
+                question_ids=attempt["questions"], option_orders=[[0, 1, 2, 3]] * 5,
+                current_index=len(attempt_answers), score=attempt["score"], total=5,
+                status=attempt["status"], started_at=attempt["started_at"],
+            )  # fmt: skip
+            row.answers = [QuizAnswer(position=i, chosen_option=0, **a) for i, a in enumerate(attempt_answers)]
+            session.add(row)
+            session.flush()
+            attempt["id"] = row.id
+            for answer in attempt_answers:
+                answer["attempt"] = attempt
+        for number, event in enumerate(events, start=1):
+            session.add(EvidenceEvent(id=number, channel="web", data="{}", prev_hash="", hash="", **event))
+    flat_answers = [answer for attempt_answers in answers for answer in attempt_answers]
+    return attempts, flat_answers, events
+
+
+@pytest.fixture
+def seeded(database):
+    attempts, answers, events = seed(database)
+    return database, attempts, answers, events
+
+
+def expected_summary(attempts: list[dict]) -> dict:
+    completed = [a for a in attempts if a["status"] == "completed"]
+    percents = [100 * a["score"] // a["total"] for a in completed]  # integer percents: exact for totals of 5
+    return {
+        "participants": len({a["user"] for a in attempts}),
+        "attempts": len(attempts),
+        "completed": len(completed),
+        "passed": sum(p >= 80 for p in percents),
+        "completion_rate": len(completed) / len(attempts) if attempts else None,
+        "mean_score": sum(percents) / 100 / len(percents) if percents else None,
+        "pass_rate": sum(p >= 80 for p in percents) / len(percents) if percents else None,
+    }
+
+
+def assert_close(actual: dict, expected: dict) -> None:
+    assert actual.keys() >= expected.keys()
+    for key, value in expected.items():
+        assert actual[key] == (pytest.approx(value) if isinstance(value, float) else value), key
+
+
+def test_overview_matches_the_seeded_records(seeded):
+    database, attempts, _, events = seeded
+    result = overview(database, StatsFilter())
+    assert_close(result, expected_summary(attempts))
+    assert result["questions_asked"] == len(events)
+    assert 0 < result["pass_rate"] < 1 and 0 < result["completion_rate"] < 1
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        StatsFilter(unit="Xã An Phú"),
+        StatsFilter(topic="vneid"),
+        StatsFilter(date_from=date(2025, 3, 2), date_to=date(2025, 3, 4)),
+        StatsFilter(date_to=date(2025, 3, 1), unit="Phường Bến Nghé", topic="lua-dao"),
+    ],
+)
+def test_overview_filters(seeded, f):
+    database, attempts, _, events = seeded
+
+    def selected(record_time: datetime, unit) -> bool:
+        day = record_time.date()
+        return (
+            (f.date_from is None or day >= f.date_from)
+            and (f.date_to is None or day <= f.date_to)
+            and (f.unit is None or unit == f.unit)
+        )
+
+    chosen = [a for a in attempts if selected(a["started_at"], a["unit"]) and f.topic in (None, a["topic"])]
+    result = overview(database, f)
+    assert_close(result, expected_summary(chosen))
+    assert result["questions_asked"] == sum(selected(e["created_at"], e["unit"]) for e in events)
+
+
+def test_by_unit_and_by_topic(seeded):
+    database, attempts, _, _ = seeded
+    for function, key in ((by_unit, "unit"), (by_topic, "topic")):
+        rows = function(database, StatsFilter())
+        values = {a[key] for a in attempts}
+        assert [row[key] for row in rows] == sorted(
+            values, key=lambda v: (-sum(a[key] == v for a in attempts), v is None, v or "")
+        )
+        for row in rows:
+            assert_close(row, expected_summary([a for a in attempts if a[key] == row[key]]))
+
+
+def test_per_question_facility_and_discrimination(seeded):
+    database, _, answers, _ = seeded
+    texts = {q: f"Câu hỏi {q}?" for q in QUESTIONS}
+    rows = {row["question_id"]: row for row in per_question(database, StatsFilter(), texts)}
+    assert sorted(rows) == sorted({a["question_id"] for a in answers})
+    for question_id, row in rows.items():
+        mine = [a for a in answers if a["question_id"] == question_id]
+        assert row["question"] == texts[question_id]
+        assert row["topic"] == question_id.rsplit("-", 1)[0]
+        assert row["answers"] == len(mine)
+        assert row["facility"] == pytest.approx(sum(a["correct"] for a in mine) / len(mine))
+        # Kelley's index, computed here by sorting the attempts' (score, id) pairs.
+        done = sorted(
+            (a for a in mine if a["attempt"]["status"] == "completed"),
+            key=lambda a: (a["attempt"]["score"], -a["attempt"]["id"]),
+            reverse=True,
+        )
+        group = int(len(done) * 27 / 100 + 0.5)
+        upper = sum(a["correct"] for a in done[:group]) / group
+        lower = sum(a["correct"] for a in done[len(done) - group :]) / group
+        assert row["discrimination"] == pytest.approx(upper - lower)
+    # Able users answer more correctly in the seed, so items discriminate on average.
+    assert sum(row["discrimination"] for row in rows.values()) / len(rows) > 0.2
+
+
+def test_per_question_topic_filter_counts_mixed_quizzes(seeded):
+    database, _, answers, _ = seeded
+    rows = per_question(database, StatsFilter(topic="lua-dao"))
+    assert {row["question_id"] for row in rows} == {a["question_id"] for a in answers if a["topic"] == "lua-dao"}
+    mixed = [a for a in answers if a["topic"] == "lua-dao" and a["attempt"]["topic"] is None]
+    assert mixed and sum(row["answers"] for row in rows) == sum(a["topic"] == "lua-dao" for a in answers)
+
+
+def test_discrimination_on_a_hand_worked_example():
+    # Ten completed attempts; g = round(2.7) = 3. Upper three: ids 1, 2, 3 (ids 2 and 3 tie
+    # with id 4 at 4/5, the lower ids rank first); lower three: ids 8, 9, 10.
+    scores = [5, 4, 4, 4, 3, 3, 2, 2, 1, 0]
+    correct = [1, 1, 0, 1, 1, 0, 1, 0, 0, 1]
+    rows = [
+        {"attempt_id": i + 1, "status": "completed", "score": s, "total": 5, "correct": bool(c)}
+        for i, (s, c) in enumerate(zip(scores, correct))
+    ]
+    rows.append({"attempt_id": 11, "status": "open", "score": 0, "total": 5, "correct": False})
+    answers = [type("Row", (), row) for row in rows]
+    assert discrimination_index(answers) == pytest.approx(2 / 3 - 1 / 3)
+    assert discrimination_index(answers[:1]) is None
+
+
+def test_most_missed_orders_by_miss_rate(seeded):
+    database, _, answers, _ = seeded
+    missed = most_missed(database, StatsFilter(), limit=5)
+    assert len(missed) == 5
+    rates = Counter(a["question_id"] for a in answers if not a["correct"])
+    totals = Counter(a["question_id"] for a in answers)
+    expected = sorted(rates, key=lambda q: (-rates[q] / totals[q], -rates[q], q))[:5]
+    assert [row["question_id"] for row in missed] == expected
+    assert all(row["wrong"] == rates[row["question_id"]] for row in missed)
+
+
+def test_daily_series_fills_quiet_days(seeded):
+    database, attempts, _, events = seeded
+    f = StatsFilter(date_from=date(2025, 2, 28), date_to=date(2025, 3, 5))
+    rows = daily(database, f)
+    assert [row["date"] for row in rows] == [(date(2025, 2, 28) + timedelta(days=n)).isoformat() for n in range(6)]
+    for row in rows:
+        day = date.fromisoformat(row["date"])
+        started = [a for a in attempts if a["started_at"].date() == day]
+        happened = [e for e in events if e["created_at"].date() == day]
+        assert row["attempts"] == len(started)
+        assert row["participants"] == len({a["user"] for a in started})
+        assert row["questions_asked"] == len(happened)
+        assert row["active_users"] == len({e["user"] for e in happened})
+    assert rows[0]["attempts"] == 0 and rows[-1]["attempts"] == 0
+    assert [row["date"] for row in daily(database, StatsFilter())][0] == "2025-03-01"
+
+
+def test_score_distribution(seeded):
+    database, attempts, _, _ = seeded
+    counts = Counter(a["score"] for a in attempts if a["status"] == "completed")
+    assert score_distribution(database, StatsFilter()) == [{"score": s, "attempts": counts[s]} for s in range(6)]
+
+
+def test_empty_database_gives_empty_statistics(database):
+    f = StatsFilter()
+    assert overview(database, f) == {
+        "participants": 0, "attempts": 0, "completed": 0, "passed": 0,
+        "completion_rate": None, "mean_score": None, "pass_rate": None, "questions_asked": 0,
+    }  # fmt: skip
+    assert by_unit(database, f) == by_topic(database, f) == per_question(database, f) == []
+    assert daily(database, f) == score_distribution(database, f) == most_missed(database, f) == []
+
+
+def test_cli_stats_json_equals_the_library_report(seeded, database_url, tmp_path):
+    database, _, _, _ = seeded
+    env = {"HOCVUSO_DATABASE_URL": database_url, "HOCVUSO_KNOWLEDGE_DIR": str(tmp_path / "none")}
+    args = ["stats", "--json", "--from", "2025-03-01", "--to", "2025-03-02", "--unit", "Xã An Phú"]
+    result = CliRunner().invoke(main, args, env=env)
+    assert result.exit_code == 0, result.output
+    f = StatsFilter(date(2025, 3, 1), date(2025, 3, 2), "Xã An Phú")
+    assert json.loads(result.stdout) == json.loads(json.dumps(report(database, f)))
+
+
+def test_cli_stats_prints_vietnamese_tables(seeded, database_url, tmp_path):
+    env = {"HOCVUSO_DATABASE_URL": database_url, "HOCVUSO_KNOWLEDGE_DIR": str(tmp_path / "none")}
+    result = CliRunner().invoke(main, ["stats", "--topic", "vneid"], env=env)
+    assert result.exit_code == 0, result.output
+    for heading in ("Tổng quan", "Theo đơn vị", "Câu hay trả lời sai nhất", "Tỉ lệ đạt (≥ 80%)", "Phân bố điểm"):
+        assert heading in result.stdout
+    assert "lua-dao-" not in result.stdout

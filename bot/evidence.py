@@ -154,9 +154,7 @@ class EvidenceLog:
                     hash=digest,
                 )
             )
-            session.execute(
-                update(EvidenceHead).where(EvidenceHead.id == 1).values(last_id=event_id, last_hash=digest)
-            )
+            session.execute(update(EvidenceHead).where(EvidenceHead.id == 1).values(last_id=event_id, last_hash=digest))
         return event_id
 
     def verify(self) -> VerifyResult:

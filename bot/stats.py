@@ -95,9 +95,7 @@ def per_question(db, f: StatsFilter, questions: Mapping[str, str] | None = None)
     return rows
 
 
-def most_missed(
-    db, f: StatsFilter, limit: int = 10, questions: Mapping[str, str] | None = None
-) -> list[dict]:
+def most_missed(db, f: StatsFilter, limit: int = 10, questions: Mapping[str, str] | None = None) -> list[dict]:
     """The questions most often answered wrongly (by miss rate, then wrong answers)."""
     rows = [
         {**row, "wrong": row["answers"] - row["correct"]}

@@ -17,9 +17,11 @@ from knowledge.records import Answer, Chunk
 from knowledge.retrieval import Retriever, source_of
 from knowledge.scope import MESSAGES, classify
 from knowledge.textnorm import fold
+from knowledge.vocabulary import ABBREVIATIONS
 
 log = logging.getLogger(__name__)
 
+SECTION_SEPARATOR = " > "
 SOURCES = 5  # passages returned with an answer, best first
 CONTEXT = 3  # passages the answer is composed from
 # Share of the question's weighted terms (words, word pairs) the passages must hold.
@@ -31,7 +33,9 @@ MAX_ANSWER_CHARS = 700
 _UNIT_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ\"(])|(?<=;)\s+")
 POSITION_WEIGHTS = (1.0, 0.75, 0.6)  # prefer sentences of the best-ranked passages
 NAMING_WEIGHT = 0.2  # words that name the document say little about the sentence
-LINE_CHARS = 450  # a paragraph or list item this short is kept whole
+LINE_CHARS = 450
+HEADING_CHARS = 120
+MISSING_ANCHOR_FACTOR = 0.3  # a paragraph or list item this short is kept whole
 _DATE_RE = re.compile(
     r"\d{1,2}/\d{1,2}(?:/\d{2,4})?|tháng\s+\d{1,2}|năm\s+\d{4}|quý\s+[IVX]+|\d+\s+ngày", re.I
 )
@@ -67,90 +71,135 @@ class Answerer:
         if not ranked:
             return Answer(answer=MESSAGES["not_found"], found=False)
         context = [chunk for chunk, _, _ in ranked[:CONTEXT]]
-        refusal = self._out_of_scope(question, retriever, context)
-        if refusal:
-            return Answer(answer=refusal, found=False)
-        text = self.compose(question, retriever, ranked[:CONTEXT])
+        place = self._unknown_place(question, retriever, context)
+        if place:
+            return Answer(answer=place, found=False)
+        sources = [source_of(chunk, score) for chunk, score, _ in ranked]
+        text = None
+        if self._covers(question, retriever, context):
+            text = self.compose(question, retriever, ranked[:CONTEXT])
         if not text:
-            return Answer(answer=MESSAGES["not_found"], found=False)
-        return Answer(
-            answer=text, found=True, sources=[source_of(chunk, score) for chunk, score, _ in ranked]
-        )
+            # Not sure enough to answer: say so, and still show where to look.
+            return Answer(answer=MESSAGES["not_found"], found=False, sources=sources)
+        return Answer(answer=text, found=True, sources=sources)
 
     def compose(self, question: str, retriever: Retriever, ranked) -> str | None:
         """The answer text from the best passages, or None when they hold no answer."""
         raise NotImplementedError
 
     @staticmethod
-    def _out_of_scope(question: str, retriever: Retriever, context: list[Chunk]) -> str | None:
-        """A refusal when the passages do not cover the question, else None."""
-        localities = {fold(c.locality).split(" ", 1)[-1] for c in retriever.index.chunks if c.locality}
+    def _unknown_place(question: str, retriever: Retriever, context: list[Chunk]) -> str | None:
+        """A refusal when the question names a place no document is about, else None."""
+        chunks = retriever.index.chunks
+        localities = {fold(c.locality).split(" ", 1)[-1] for c in chunks if c.locality}
         seen = fold(" ".join(f"{c.text} {c.title}" for c in context))
         places = mentioned_places(question)
         unknown = [name for key, name in places.items() if key not in localities and key not in seen]
-        if unknown:
-            available = sorted({c.locality for c in retriever.index.chunks if c.locality})
-            return MESSAGES["place"].format(place=unknown[0], available=", ".join(available))
+        if not unknown:
+            return None
+        available = sorted({c.locality for c in chunks if c.locality})
+        return MESSAGES["place"].format(place=unknown[0], available=", ".join(available))
+
+    @staticmethod
+    def _covers(question: str, retriever: Retriever, context: list[Chunk]) -> bool:
+        """True when the passages hold enough of the question's words and word pairs."""
         held = set()
         for chunk in context:
             held |= set(passage_terms(f"{chunk.text}\n{chunk.section}\n{chunk.title}"))
         terms = query_terms(question)
-        words = [t for t in terms if "_" not in t]
-        pairs = [t for t in terms if "_" in t]
+        # An abbreviation ("bdhvs") counts through its expansion, which is among the terms.
+        words = [t for t in terms if "_" not in t and not t.startswith("~") and t not in ABBREVIATIONS]
+        pairs = [t for t, w in terms.items() if "_" in t and w >= 1]
 
         def coverage(items: list[str]) -> float:
             total = sum(_weight(retriever, t) for t in items)
             return sum(_weight(retriever, t) for t in items if t in held) / total if total else 1.0
 
-        if coverage(words) < MIN_WORD_COVERAGE or (pairs and coverage(pairs) < MIN_PAIR_COVERAGE):
-            return MESSAGES["not_found"]
-        return None
+        return coverage(words) >= MIN_WORD_COVERAGE and (len(pairs) < 2 or coverage(pairs) >= MIN_PAIR_COVERAGE)
 
 
 class ExtractiveAnswerer(Answerer):
     """Answers with the sentences of the passages that best match the question."""
 
     def compose(self, question: str, retriever: Retriever, ranked) -> str | None:
-        terms = query_terms(question)
         folded_question = " ".join(re.findall(r"\w+", fold(question)))
-        cues = [pattern for cue, pattern in _CUES if cue.search(folded_question)]
-        signer = bool(_SIGNER_CUE_RE.search(folded_question))
-        best: tuple[float, int, int, str] | None = None  # (score, chunk, line, unit)
-        for c_index, (chunk, _, _) in enumerate(ranked):
-            # Words naming the document (its title, its place) chose the document;
-            # within it, the other words of the question point at the answer.
-            naming = set(passage_terms(f"{chunk.title}\n{chunk.locality}"))
-            asked = {t: w * NAMING_WEIGHT if t in naming else w for t, w in terms.items()}
-            # The section path is context every sentence of the passage shares.
-            context = set(passage_terms(chunk.section))
-            for l_index, line in enumerate(chunk.text.split("\n")):
-                for unit in _units(line):
-                    held = context | set(passage_terms(unit))
-                    value = sum(w * _weight(retriever, t) for t, w in asked.items() if t in held)
-                    value *= 1.0 + 0.5 * sum(bool(p.search(unit)) for p in cues)
-                    if signer and _PERSON_RE.match(unit):
-                        value += sum(asked.values()) * _weight(retriever, "ky")
-                    value *= POSITION_WEIGHTS[c_index]
-                    if best is None or value > best[0]:
-                        best = (value, c_index, l_index, unit)
-        if best is None or best[0] <= 0:
+        best = _best_unit(question, folded_question, retriever, ranked)
+        if best is None:
             return None
-        _, c_index, l_index, unit = best
+        c_index, l_index, unit = best
         chunk = ranked[c_index][0]
         if len(chunk.text) <= WHOLE_CHUNK_CHARS:
-            return chunk.text
-        lines = chunk.text.split("\n")
-        picked = [_with_head(lines[l_index], unit)]
-        # A lead-in ("... gồm:"), a heading line, or an item of a list asked for as
-        # a whole brings the lines that follow.
-        wants_list = bool(_LIST_CUE_RE.search(folded_question))
-        follows = picked[0].endswith(":") or (l_index == 0 and not picked[0].endswith((".", ";")))
-        if follows or (wants_list and picked[0].startswith(("- ", "+ "))):
-            for line in lines[l_index + 1 :]:
-                if len("\n".join(picked)) + len(line) > MAX_ANSWER_CHARS:
-                    break
-                picked.append(line)
-        return _trim("\n".join(picked))
+            answer = chunk.text
+        else:
+            answer = _expand(chunk.text.split("\n"), l_index, unit, bool(_LIST_CUE_RE.search(folded_question)))
+        if answer.endswith(":"):
+            # "... chia thành các giai đoạn:": what follows is in the subsections.
+            answer += "".join(f"\n- {label}" for label in _subsections(retriever, chunk))
+        return answer
+
+
+def _best_unit(question: str, folded_question: str, retriever: Retriever, ranked):
+    """(passage, line, sentence) that best answers the question, or None."""
+    terms = query_terms(question)
+    cues = [pattern for cue, pattern in _CUES if cue.search(folded_question)]
+    signer = bool(_SIGNER_CUE_RE.search(folded_question))
+    # Numbers in a question (document numbers, years) must be in the answer.
+    anchors = {t for t in terms if t.isdigit()}
+    best: tuple[float, int, int, str] | None = None
+    for c_index, (chunk, _, _) in enumerate(ranked):
+        # Words naming the document (its title, its place) chose the document;
+        # within it, the other words of the question point at the answer.
+        naming = set(passage_terms(f"{chunk.title}\n{chunk.locality}"))
+        asked = {t: w * NAMING_WEIGHT if t in naming else w for t, w in terms.items()}
+        # The section path is context every sentence of the passage shares.
+        context = set(passage_terms(chunk.section))
+        for l_index, line in enumerate(chunk.text.split("\n")):
+            for unit in _units(line):
+                held = context | set(passage_terms(unit))
+                value = sum(w * _weight(retriever, t) for t, w in asked.items() if t in held)
+                value *= 1.0 + 0.5 * sum(bool(p.search(unit)) for p in cues)
+                if anchors and not anchors & held:
+                    value *= MISSING_ANCHOR_FACTOR
+                if signer and _PERSON_RE.match(unit):
+                    value += sum(asked.values()) * _weight(retriever, "ky")
+                value *= POSITION_WEIGHTS[c_index]
+                if best is None or value > best[0]:
+                    best = (value, c_index, l_index, unit)
+    if best is None or best[0] <= 0:
+        return None
+    return best[1:]
+
+
+def _subsections(retriever: Retriever, chunk: Chunk) -> list[str]:
+    """Labels of the sections right below the chunk's section, in order."""
+    prefix = chunk.section + SECTION_SEPARATOR
+    labels: list[str] = []
+    for other in retriever.index.chunks:
+        if other.doc_id == chunk.doc_id and other.section.startswith(prefix):
+            label = other.section[len(prefix) :].split(SECTION_SEPARATOR)[0]
+            if label not in labels:
+                labels.append(label)
+    return labels
+
+
+def _expand(lines: list[str], l_index: int, unit: str, wants_list: bool) -> str:
+    """The answer around the chosen sentence: its heading, and the items it introduces."""
+    first = _with_head(lines[l_index], unit)
+    picked = [first]
+    is_item = first.startswith(("- ", "+ "))
+    heading = lines[0]
+    if l_index > 0 and is_item and len(heading) <= HEADING_CHARS and not heading.startswith(("- ", "+ ")):
+        # A list item is never shown without its heading ("d) Sở Nội vụ").
+        picked.insert(0, heading)
+    # A lead-in ("... gồm:"), a heading line, or an item of a list asked for as a
+    # whole brings the lines that follow.
+    follows = first.endswith(":") or (l_index == 0 and not first.endswith((".", ";")))
+    if follows or (wants_list and is_item):
+        for line in lines[l_index + 1 :]:
+            if len("\n".join(picked)) + len(line) > MAX_ANSWER_CHARS:
+                break
+            picked.append(line)
+    return _trim("\n".join(picked))
 
 
 def _units(line: str) -> list[str]:

@@ -51,8 +51,8 @@ _SECRET_NOUNS = (
     r"system prompt|prompt|chi dan he thong|cau hinh|bien moi truong|env"
 )
 _SECRET_REQUEST_RE = re.compile(
-    rf"(?:\b(?:{_SECRET_NOUNS})\b.*\b(?:cua (?:ban|he thong nay|tro ly|admin|quan tri|bot|may chu|server|nguoi khac)|"
-    rf"admin|quan tri vien|bot|may chu|server|database)\b)|"
+    rf"(?:\b(?:{_SECRET_NOUNS})\b.*\b(?:cua (?:ban|he thong|tro ly|admin|quan tri|bot|may chu|server|nguoi khac)|"
+    rf"admin|quan tri|quan tri vien|bot|may chu|server|database)\b)|"
     rf"(?:\b(?:cho|dua|gui|tiet lo|cung cap|doc|in|hien|show|reveal|liet ke)\b.*\b(?:system prompt|api ?key|token|secret)\b)|"
     r"(?:\b(?:bo qua|quen|ignore|disregard)\b.*\b(?:huong dan|chi dan|chi thi|instruction|instructions|quy tac|rules)\b)"
 )

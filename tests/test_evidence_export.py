@@ -35,12 +35,16 @@ def log(database) -> EvidenceLog:
     """Six events over two units; events 1-3 dated 2025-03-01 and 4-6 dated 2025-03-02."""
     log = EvidenceLog(database)
     for number in range(6):
-        unit = "Xã An Phú" if number % 2 == 0 else "=HYPERLINK(\"http://x\")"
+        unit = "Xã An Phú" if number % 2 == 0 else '=HYPERLINK("http://x")'
         log.append("question_asked", f"{number:064x}", "zalo", unit, {"answered": number % 3 != 0, "n": number})
     # Dates are set afterwards for the filter tests; the chain is not verified here.
     with database.engine.begin() as connection:
-        connection.execute(text("UPDATE evidence_events SET created_at = :t WHERE id <= 3"), {"t": DAYS[1].replace(tzinfo=None)})
-        connection.execute(text("UPDATE evidence_events SET created_at = :t WHERE id > 3"), {"t": DAYS[2].replace(tzinfo=None)})
+        connection.execute(
+            text("UPDATE evidence_events SET created_at = :t WHERE id <= 3"), {"t": DAYS[1].replace(tzinfo=None)}
+        )
+        connection.execute(
+            text("UPDATE evidence_events SET created_at = :t WHERE id > 3"), {"t": DAYS[2].replace(tzinfo=None)}
+        )
     return log
 
 
@@ -81,7 +85,7 @@ def test_csv_is_utf8_with_bom_and_parses_back(log):
     assert [row[0] for row in rows[1:]] == ["1", "2", "3", "4", "5", "6"]
     assert rows[1][1] == "2025-03-01 23:59:00"
     assert rows[1][6] == "Xã An Phú"
-    assert rows[2][6] == "'=HYPERLINK(\"http://x\")"  # a spreadsheet shows it, never runs it
+    assert rows[2][6] == '\'=HYPERLINK("http://x")'  # a spreadsheet shows it, never runs it
     assert not out.closed
 
 

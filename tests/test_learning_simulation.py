@@ -243,5 +243,4 @@ def test_200_users_through_the_core_give_exact_evidence_and_statistics(knowledge
     assert stats.score_distribution(db, stats.StatsFilter()) == [
         {"score": s, "attempts": distribution[s]} for s in range(6)
     ]
-    assert elapsed < 60
     db.close()

@@ -46,29 +46,57 @@ def seed(database, users: int = 60, rng_seed: int = 7) -> tuple[list[dict], list
             marks = [rng.random() < 0.25 + 0.7 * ability - 0.05 * int(q[-1]) for q in answered]
             started = DAY0 + timedelta(days=rng.choice([0, 1, 3]), hours=rng.randint(0, 23), minutes=rng.randint(0, 59))
             attempts.append(
-                {"user": user, "unit": unit, "topic": topic, "status": status, "started_at": started,
-                 "score": sum(marks), "total": 5, "questions": drawn}
-            )  # fmt: skip
-            answers.append([{"question_id": q, "topic": q.rsplit("-", 1)[0], "correct": c} for q, c in zip(answered, marks)])
+                {
+                    "user": user,
+                    "unit": unit,
+                    "topic": topic,
+                    "status": status,
+                    "started_at": started,
+                    "score": sum(marks),
+                    "total": 5,
+                    "questions": drawn,
+                }
+            )
+            answers.append(
+                [
+                    {"question_id": q, "topic": q.rsplit("-", 1)[0], "correct": c}
+                    for q, c in zip(answered, marks, strict=True)
+                ]
+            )
         for _ in range(rng.randint(0, 3)):
-            events.append({"user": user, "unit": unit, "event_type": "question_asked",
-                           "created_at": DAY0 + timedelta(days=rng.choice([0, 1, 2]), hours=rng.randint(0, 23))})  # fmt: skip
+            events.append(
+                {
+                    "user": user,
+                    "unit": unit,
+                    "event_type": "question_asked",
+                    "created_at": DAY0 + timedelta(days=rng.choice([0, 1, 2]), hours=rng.randint(0, 23)),
+                }
+            )
     with database.session() as session:
-        for attempt, attempt_answers in zip(attempts, answers):
+        for attempt, attempt_answers in zip(attempts, answers, strict=True):
             row = QuizAttempt(
-                user=attempt["user"], channel="web", unit=attempt["unit"], topic=attempt["topic"],
-                question_ids=attempt["questions"], option_orders=[[0, 1, 2, 3]] * 5,
-                current_index=len(attempt_answers), score=attempt["score"], total=5,
-                status=attempt["status"], started_at=attempt["started_at"],
-            )  # fmt: skip
+                user=attempt["user"],
+                channel="web",
+                unit=attempt["unit"],
+                topic=attempt["topic"],
+                question_ids=attempt["questions"],
+                option_orders=[[0, 1, 2, 3]] * 5,
+                current_index=len(attempt_answers),
+                score=attempt["score"],
+                total=5,
+                status=attempt["status"],
+                started_at=attempt["started_at"],
+            )
             row.answers = [QuizAnswer(position=i, chosen_option=0, **a) for i, a in enumerate(attempt_answers)]
             session.add(row)
-            session.flush()
-            attempt["id"] = row.id
+            attempt["row"] = row
             for answer in attempt_answers:
                 answer["attempt"] = attempt
         for number, event in enumerate(events, start=1):
             session.add(EvidenceEvent(id=number, channel="web", data="{}", prev_hash="", hash="", **event))
+        session.flush()  # one batched insert per table; assigns the attempt ids
+        for attempt in attempts:
+            attempt["id"] = attempt.pop("row").id
     flat_answers = [answer for attempt_answers in answers for answer in attempt_answers]
     return attempts, flat_answers, events
 
@@ -185,7 +213,7 @@ def test_discrimination_on_a_hand_worked_example():
     correct = [1, 1, 0, 1, 1, 0, 1, 0, 0, 1]
     rows = [
         {"attempt_id": i + 1, "status": "completed", "score": s, "total": 5, "correct": bool(c)}
-        for i, (s, c) in enumerate(zip(scores, correct))
+        for i, (s, c) in enumerate(zip(scores, correct, strict=True))
     ]
     rows.append({"attempt_id": 11, "status": "open", "score": 0, "total": 5, "correct": False})
     answers = [type("Row", (), row) for row in rows]
@@ -218,7 +246,7 @@ def test_daily_series_fills_quiet_days(seeded):
         assert row["questions_asked"] == len(happened)
         assert row["active_users"] == len({e["user"] for e in happened})
     assert rows[0]["attempts"] == 0 and rows[-1]["attempts"] == 0
-    assert [row["date"] for row in daily(database, StatsFilter())][0] == "2025-03-01"
+    assert daily(database, StatsFilter())[0]["date"] == "2025-03-01"
 
 
 def test_score_distribution(seeded):
@@ -230,9 +258,15 @@ def test_score_distribution(seeded):
 def test_empty_database_gives_empty_statistics(database):
     f = StatsFilter()
     assert overview(database, f) == {
-        "participants": 0, "attempts": 0, "completed": 0, "passed": 0,
-        "completion_rate": None, "mean_score": None, "pass_rate": None, "questions_asked": 0,
-    }  # fmt: skip
+        "participants": 0,
+        "attempts": 0,
+        "completed": 0,
+        "passed": 0,
+        "completion_rate": None,
+        "mean_score": None,
+        "pass_rate": None,
+        "questions_asked": 0,
+    }
     assert by_unit(database, f) == by_topic(database, f) == per_question(database, f) == []
     assert daily(database, f) == score_distribution(database, f) == most_missed(database, f) == []
 
@@ -254,3 +288,31 @@ def test_cli_stats_prints_vietnamese_tables(seeded, database_url, tmp_path):
     for heading in ("Tổng quan", "Theo đơn vị", "Câu hay trả lời sai nhất", "Tỉ lệ đạt (≥ 80%)", "Phân bố điểm"):
         assert heading in result.stdout
     assert "lua-dao-" not in result.stdout
+
+
+def test_cli_stats_shows_question_text_from_the_quiz_bank(seeded, database_url, tmp_path):
+    (tmp_path / "lessons").mkdir()
+    (tmp_path / "quizzes").mkdir()
+    (tmp_path / "lessons" / "02-vneid.md").write_text(
+        "---\nid: 02-vneid\ntitle: VNeID\ntopic: vneid\n---\n# VNeID\n\n## Các bước\nĐăng ký.\n", encoding="utf-8"
+    )
+    questions = [
+        {
+            "id": q,
+            "question": f"Nội dung câu {q}?",
+            "options": ["Có", "Không"],
+            "correct": 1,
+            "explanation": "Vì vậy.",
+            "section": "Các bước",
+            "difficulty": "easy",
+        }
+        for q in QUESTIONS
+        if q.startswith("vneid")
+    ]
+    bank = {"topic": "vneid", "topic_name": "VNeID", "lesson": "02-vneid", "questions": questions}
+    (tmp_path / "quizzes" / "02-vneid.yaml").write_text(json.dumps(bank, ensure_ascii=False), encoding="utf-8")
+    env = {"HOCVUSO_DATABASE_URL": database_url, "HOCVUSO_KNOWLEDGE_DIR": str(tmp_path)}
+    result = CliRunner().invoke(main, ["stats", "--json", "--topic", "vneid"], env=env)
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["per_question"]
+    assert rows and all(row["question"] == f"Nội dung câu {row['question_id']}?" for row in rows)

@@ -185,13 +185,22 @@ def test_long_reply_is_split_on_paragraphs_with_the_keyboard_last(services):
 
 
 def test_flooding_user_is_throttled_politely(services):
-    updates = [telegram_text_update(100 + i, USER, f"tin {i}") for i in range(12)]
-    request = run(services, *updates, telegram_text_update(200, USER + 1, "người khác"))
     limit = relay.Throttle().limit
+    updates = [telegram_text_update(100 + i, USER, f"tin {i}") for i in range(limit + 4)]
+    request = run(services, *updates, telegram_text_update(200, USER + 1, "người khác"))
     texts = [s["text"] for s in request.sent()]
     assert len(services.assistant.seen) == limit + 1
     assert texts.count(relay.SLOW_DOWN) == 1  # told once, then silence
     assert texts[-1].startswith("Bạn hỏi: người khác")
+
+
+def test_throttle_lets_a_user_back_in_once_the_window_has_passed():
+    now = [0.0]
+    throttle = relay.Throttle(limit=2, window=10, clock=lambda: now[0])
+    verdicts = [throttle.check("a") for _ in range(4)] + [throttle.check("b")]
+    assert [v.value for v in verdicts] == ["pass", "pass", "warn", "drop", "pass"]
+    now[0] = 10.5
+    assert [throttle.check("a").value for _ in range(3)] == ["pass", "pass", "warn"]
 
 
 def test_non_text_message_is_explained_without_the_core(services):

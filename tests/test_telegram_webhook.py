@@ -5,10 +5,12 @@ from __future__ import annotations
 from functools import cached_property
 
 import pytest
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from fixtures_channels import BOT_TOKEN, FakeTelegramApi, telegram_button_update, telegram_text_update
 
 from api.app import create_app
+from hocvuso.cli import main
 from bot.channels.telegram import COMMANDS
 from bot.messages import IncomingMessage, Reply
 from hocvuso.services import Services
@@ -107,3 +109,28 @@ def test_channel_without_token_is_not_found(tmp_path):
         response = client.post("/webhooks/telegram", json={"update_id": 1}, headers=HEADERS)
     assert response.status_code == 404
     services.close()
+
+
+def test_flood_reply_from_telegram_is_waited_out_and_retried(client, fake):
+    fake.fail_next("sendMessage", 429, {"ok": False, "error_code": 429, "parameters": {"retry_after": 1},
+                                         "description": "Too Many Requests: retry after 1"})
+    client.post("/webhooks/telegram", json=telegram_text_update(3, 7, "nhanh quá"), headers=HEADERS)
+    first, second = fake.wait_for("sendMessage", 2)
+    assert first["text"] == second["text"] == "Đã nhận: nhanh quá"
+
+
+def test_set_webhook_command_registers_the_url_with_the_secret(fake, tmp_path):
+    env = {"HOCVUSO_DATA_DIR": str(tmp_path), "HOCVUSO_TELEGRAM__TOKEN": BOT_TOKEN,
+           "HOCVUSO_TELEGRAM__BASE_URL": fake.url, "HOCVUSO_TELEGRAM__WEBHOOK_SECRET": SECRET}
+    url = "https://xa-nghia-trung.vn/webhooks/telegram"
+    result = CliRunner().invoke(main, ["bot", "set-webhook", "telegram", "--url", url], env=env)
+    assert result.exit_code == 0, result.output
+    [call] = fake.sent("setWebhook")
+    assert call["url"] == url and call["secret_token"] == SECRET
+    assert set(call["allowed_updates"]) == {"message", "callback_query"}
+
+    refused = CliRunner().invoke(main, ["bot", "set-webhook", "telegram", "--url", url],
+                                 env={**env, "HOCVUSO_TELEGRAM__WEBHOOK_SECRET": "có dấu"})
+    assert refused.exit_code != 0 and "HOCVUSO_TELEGRAM__WEBHOOK_SECRET" in refused.output
+    assert CliRunner().invoke(main, ["bot", "delete-webhook", "telegram"], env=env).exit_code == 0
+    assert fake.sent("deleteWebhook")

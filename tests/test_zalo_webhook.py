@@ -5,10 +5,12 @@ from __future__ import annotations
 from functools import cached_property
 
 import pytest
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from fixtures_channels import BOT_TOKEN, FakeZaloApi, zalo_update
 
 from api.app import create_app
+from hocvuso.cli import main
 from bot.messages import IncomingMessage, Reply
 from hocvuso.services import Services
 from hocvuso.settings import load_settings
@@ -102,3 +104,21 @@ def test_unknown_event_is_acknowledged_and_ignored(client, fake):
     client.post("/webhooks/zalo", json=envelope(zalo_update("m3", USER, "sau đó")), headers=HEADERS)
     fake.wait_for("sendMessage", 1)
     assert seen(client) == ["m3"]
+
+
+def test_set_webhook_command_registers_the_url_with_the_secret(fake, tmp_path):
+    env = {"HOCVUSO_DATA_DIR": str(tmp_path), "HOCVUSO_ZALO__TOKEN": BOT_TOKEN,
+           "HOCVUSO_ZALO__BASE_URL": fake.url, "HOCVUSO_ZALO__WEBHOOK_SECRET": SECRET}
+    url = "https://xa-nghia-trung.vn/webhooks/zalo"
+    result = CliRunner().invoke(main, ["bot", "set-webhook", "zalo", "--url", url], env=env)
+    assert result.exit_code == 0, result.output
+    assert fake.sent("setWebhook") == [{"url": url, "secret_token": SECRET}]
+
+    short = CliRunner().invoke(main, ["bot", "set-webhook", "zalo", "--url", url],
+                               env={**env, "HOCVUSO_ZALO__WEBHOOK_SECRET": "ngan"})
+    assert short.exit_code != 0 and "8 đến 256" in short.output
+    wrong = CliRunner().invoke(main, ["bot", "set-webhook", "zalo", "--url", url],
+                               env={**env, "HOCVUSO_ZALO__TOKEN": "ma-sai"})
+    assert wrong.exit_code != 0 and "401" in wrong.output
+    assert CliRunner().invoke(main, ["bot", "delete-webhook", "zalo"], env=env).exit_code == 0
+    assert fake.sent("deleteWebhook") == [{}]

@@ -79,7 +79,7 @@ async def startup(app: FastAPI) -> None:
             app.state.telegram_app = await start_for_webhook(services)
         except Exception:
             # Telegram unreachable or token refused: the rest of the API still serves.
-            log.exception("Không khởi động được kênh Telegram")
+            log.exception("Telegram channel not started")
     if services.settings.zalo.token.get_secret_value():
         from bot.channels.zalo import build_bot
 

@@ -9,6 +9,7 @@ with everything escaped, split at Telegram's 4096 characters, with inline keyboa
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 from collections.abc import Awaitable
@@ -109,14 +110,20 @@ async def start_for_webhook(services) -> Application:
     """Build, initialise and start the application that the webhook route feeds."""
     application = build_application(services, polling=False)
     await application.initialize()
-    await set_commands(application)
+    try:
+        await set_commands(application)
+    except TelegramError as error:  # the menu is a convenience; the bot answers without it
+        log.warning("telegram command menu not published: %s", error)
     await application.start()
     return application
 
 
-async def stop_for_webhook(application: Application) -> None:
-    """Finish queued updates and release the application's connections."""
-    await application.update_queue.join()
+async def stop_for_webhook(application: Application, grace: float = 30.0) -> None:
+    """Finish queued updates (for at most ``grace`` seconds) and release the connections."""
+    try:
+        await asyncio.wait_for(application.update_queue.join(), timeout=grace)
+    except TimeoutError:
+        log.warning("telegram: %d updates left unanswered at shutdown", application.update_queue.qsize())
     await application.stop()
     await application.shutdown()
 

@@ -6,6 +6,7 @@ live on ``app.state.services`` and are opened lazily on first use.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import threading
 from contextlib import asynccontextmanager
@@ -21,13 +22,8 @@ from starlette.middleware.sessions import SessionMiddleware
 from api.errors import install_error_handlers
 from api.jobs import IngestJobs
 from api.metrics import Metrics, MetricsMiddleware
-from api.routes import admin, ask, dashboard, documents, evidence, health, quiz, stats
+from api.routes import admin, ask, dashboard, documents, evidence, health, quiz, stats, webhooks
 from hocvuso.services import Services
-
-try:
-    from api.routes import webhooks
-except ImportError:  # until the channels' module lands
-    webhooks = None
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SESSION_HOURS = 8
@@ -81,14 +77,13 @@ def create_app(services: Services | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        if webhooks is not None:
-            await webhooks.startup(app)
+        await webhooks.startup(app)
         try:
             yield
         finally:
-            if webhooks is not None:
-                await webhooks.shutdown(app)
-            app.state.ingest_jobs.join()
+            await webhooks.shutdown(app)
+            # A running ingest finishes writing the store before the process goes.
+            await asyncio.to_thread(app.state.ingest_jobs.join)
             if owns_services:
                 services.close()
 
@@ -106,10 +101,8 @@ def create_app(services: Services | None = None) -> FastAPI:
     app.state.quiz_lock = threading.Lock()
 
     install_error_handlers(app)
-    for module in (health, ask, documents, quiz, stats, evidence, admin, dashboard):
+    for module in (health, ask, documents, quiz, stats, evidence, admin, dashboard, webhooks):
         app.include_router(module.router)
-    if webhooks is not None:
-        app.include_router(webhooks.router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
 
     session_secret = settings.api.session_secret.get_secret_value() or secrets.token_urlsafe(32)
@@ -129,6 +122,6 @@ def create_app(services: Services | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type"],
         )
     # Added last, so it is the outermost of our middlewares and times everything.
-    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics, router=app.router)
     _install_openapi_limits(app, settings.api.max_question_chars)
     return app

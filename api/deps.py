@@ -15,6 +15,7 @@ from bot.quiz import QuizEngine
 from hocvuso.db import Database
 from hocvuso.services import Services
 from hocvuso.settings import Settings
+from knowledge.base import KnowledgeBase
 from knowledge.quizbank import load_bank
 
 # Ids are database integers: bound them so absurd values get a 422, not a storage error.
@@ -46,12 +47,12 @@ MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 
 
 # A sync dependency: opening the store the first time is slow, so it runs in the threadpool.
-def get_kb(services: ServicesDep):
+def get_kb(services: ServicesDep) -> KnowledgeBase:
     """The knowledge base."""
     return services.kb
 
 
-KnowledgeDep = Annotated[object, Depends(get_kb)]
+KnowledgeDep = Annotated[KnowledgeBase, Depends(get_kb)]
 
 
 def get_db(services: ServicesDep) -> Database:

@@ -6,6 +6,7 @@ import time
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -47,9 +48,18 @@ class Metrics:
 class MetricsMiddleware:
     """Count requests and time them, labelled by route template (not raw path) to bound cardinality."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics, router: Router) -> None:
         self.app = app
         self.metrics = metrics
+        self.router = router
+
+    def _route_template(self, scope: Scope, incoming: Scope) -> str:
+        route = scope.get("route")
+        if route is None:
+            # The schema, the docs and mounted static files leave no route in the scope: find it
+            # from the scope as it came in (a mount rewrites the paths of the one it is given).
+            route = next((r for r in self.router.routes if r.matches(incoming)[0] is Match.FULL), None)
+        return getattr(route, "path", None) or "<unmatched>"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -57,6 +67,7 @@ class MetricsMiddleware:
             return
         status = 500
         started = time.perf_counter()
+        incoming = dict(scope)
 
         async def send_and_record(message: Message) -> None:
             nonlocal status
@@ -67,8 +78,7 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_and_record)
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "<unmatched>"
+            template = self._route_template(scope, incoming)
             method = scope["method"]
             self.metrics.requests.labels(method=method, route=template, status=str(status)).inc()
             self.metrics.latency.labels(method=method, route=template).observe(

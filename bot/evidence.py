@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import BinaryIO
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from hocvuso.db.models import GENESIS_HASH, EvidenceEvent, EvidenceHead, utcnow
 from knowledge.textnorm import nfc
@@ -125,24 +125,25 @@ class EvidenceLog:
             raise EvidenceError(f"Loại sự kiện không hợp lệ: {event_type!r}")
         unit = (nfc(unit).strip() or None) if unit else None
         data_text = canonical_json(data or {})
-        with self.db.session() as session:
+        events, head = EvidenceEvent.__table__, EvidenceHead.__table__
+        with self.db.engine.begin() as connection:
             # Touching the head row first takes the write lock (SQLite: BEGIN IMMEDIATE;
             # PostgreSQL: the row lock), so concurrent appends queue here and never fork.
-            head = session.execute(
-                update(EvidenceHead)
-                .where(EvidenceHead.id == 1)
-                .values(last_id=EvidenceHead.last_id)
-                .returning(EvidenceHead.last_id, EvidenceHead.last_hash)
+            last = connection.execute(
+                update(head)
+                .where(head.c.id == 1)
+                .values(last_id=head.c.last_id)
+                .returning(head.c.last_id, head.c.last_hash)
             ).one_or_none()
-            if head is None:
+            if last is None:
                 raise EvidenceError("Mất bản ghi đầu chuỗi minh chứng: hãy chạy `hocvuso evidence verify`.")
-            event_id = head.last_id + 1
+            event_id = last.last_id + 1
             created_at = utcnow()  # taken under the lock, so times never go back along the chain
             digest = event_hash(
-                event_id, created_at, event_type, user, channel, unit, json.loads(data_text), head.last_hash
+                event_id, created_at, event_type, user, channel, unit, json.loads(data_text), last.last_hash
             )
-            session.add(
-                EvidenceEvent(
+            connection.execute(
+                insert(events).values(
                     id=event_id,
                     created_at=created_at,
                     event_type=event_type,
@@ -150,11 +151,11 @@ class EvidenceLog:
                     channel=channel,
                     unit=unit,
                     data=data_text,
-                    prev_hash=head.last_hash,
+                    prev_hash=last.last_hash,
                     hash=digest,
                 )
             )
-            session.execute(update(EvidenceHead).where(EvidenceHead.id == 1).values(last_id=event_id, last_hash=digest))
+            connection.execute(update(head).where(head.c.id == 1).values(last_id=event_id, last_hash=digest))
         return event_id
 
     def verify(self) -> VerifyResult:

@@ -99,4 +99,8 @@ def chunk_document(document: Document, limit: int = MAX_CHARS) -> list[Chunk]:
                         metadata={**doc_meta, "position": str(position)},
                     )
                 )
+    # Each chunk knows how many its document has: a store missing some (after an
+    # interrupted run) is seen as incomplete and the document is written again.
+    for chunk in chunks:
+        chunk.metadata["doc_chunks"] = str(len(chunks))
     return chunks

@@ -16,7 +16,7 @@ from knowledge.places import mentioned_places
 from knowledge.records import Answer, Chunk
 from knowledge.retrieval import Retriever, source_of
 from knowledge.scope import MESSAGES, classify
-from knowledge.textnorm import fold
+from knowledge.textnorm import fold, nfc
 from knowledge.vocabulary import ABBREVIATIONS
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,7 @@ class Answerer:
 
     def answer(self, question: str, retriever: Retriever, **filters) -> Answer:
         """Answer ``question`` from the passages ``retriever`` finds, or say why not."""
+        question = nfc(question).strip()
         category = classify(question)
         if category:
             return Answer(answer=MESSAGES[category], found=False)
@@ -150,6 +151,8 @@ def _best_unit(question: str, folded_question: str, retriever: Retriever, ranked
         # Words naming the document (its title, its place) chose the document;
         # within it, the other words of the question point at the answer.
         naming = set(passage_terms(f"{chunk.title}\n{chunk.locality}"))
+        if all(t in naming for t in terms if "_" not in t):
+            naming = set()  # the question is about the document itself ("bdhvs là gì")
         asked = {t: w * NAMING_WEIGHT if t in naming else w for t, w in terms.items()}
         # The section path is context every sentence of the passage shares.
         context = set(passage_terms(chunk.section))

@@ -70,6 +70,12 @@ def passage_terms(text: str) -> Counter:
     return Counter(_with_expansions(tokens) + list(pairs) + accented)
 
 
+def expanded_words(text: str) -> list[str]:
+    """Folded words of a text with chat spellings and abbreviations written out."""
+    words = _base_tokens(normalize_question(text))
+    return [part for word in words for part in (ABBREVIATIONS.get(word) or word).split()]
+
+
 def _is_stopword(word: str) -> bool:
     lowered = word.lower()
     if lowered != fold(lowered):  # typed with diacritics: the exact word decides

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+import re
 
 from knowledge.diacritics import DiacriticRestorer
-from knowledge.lexical import LexicalIndex, passage_terms, query_terms
+from knowledge.lexical import LexicalIndex, expanded_words, passage_terms, query_terms
 from knowledge.records import Chunk, Source
 from knowledge.textnorm import fold
 
@@ -13,11 +14,13 @@ from knowledge.textnorm import fold
 # weighs more: the plans' wording (symbols, names, dates) is what people ask about.
 RRF_K = 20
 LEXICAL_WEIGHT = 1.0
-DENSE_WEIGHT = 0.3
+DENSE_WEIGHT = 0.1
 DENSE_CANDIDATES = 40
 # A question naming a document (its place, its issuer, words of its title) lifts
 # every passage of that document by up to this share of a first rank.
 DOCUMENT_WEIGHT = 0.5
+# A question that contains a section's heading ("VNeID là gì?", "mục đích") points at it.
+HEADING_WEIGHT = 0.3
 
 
 def _matches(chunk: Chunk, kind: str | None, doc_id: str | None, locality: str | None) -> bool:
@@ -34,6 +37,16 @@ def _where(kind: str | None, doc_id: str | None) -> dict | None:
     if len(clauses) > 1:
         return {"$and": clauses}
     return clauses[0] if clauses else None
+
+
+def heading_asked(section: str, asked: str) -> bool:
+    """True when the words of the section's own heading (two or more) occur in the question.
+
+    ``asked`` is the question's folded words with abbreviations expanded, space-padded.
+    """
+    label = re.sub(r"^(?:[IVX]+\.|\d+(?:\.\d+)*\.|[a-zđ]\))\s*", "", section.rsplit(" > ", 1)[-1])
+    words = expanded_words(label)
+    return len(words) >= 3 and f" {' '.join(words)} " in asked
 
 
 def source_of(chunk: Chunk, score: float) -> Source:
@@ -109,8 +122,12 @@ class Retriever:
             for rank, index in enumerate(dense):
                 fused[index] = fused.get(index, 0.0) + DENSE_WEIGHT / (RRF_K + rank + 1)
         prior = self._document_prior(terms)
+        asked = f" {' '.join(expanded_words(question))} "
         for index in fused:
-            fused[index] += DOCUMENT_WEIGHT * prior.get(chunks[index].doc_id, 0.0) / (RRF_K + 1)
+            bonus = DOCUMENT_WEIGHT * prior.get(chunks[index].doc_id, 0.0)
+            if heading_asked(chunks[index].section, asked):
+                bonus += HEADING_WEIGHT
+            fused[index] += bonus / (RRF_K + 1)
         best = sorted(fused, key=fused.get, reverse=True)[:k]
         return [(chunks[i], fused[i], lexical.get(i, 0.0)) for i in best]
 

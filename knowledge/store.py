@@ -116,15 +116,25 @@ class ChunkStore:
         return self._collection.get(include=[])["ids"]
 
     def documents(self) -> dict[str, dict]:
-        """Per stored document: its chunk ids, source path and source hash."""
+        """Per stored document: its chunk ids, source path and source hash.
+
+        The hash is empty when the document's chunks are incomplete or mixed, as an
+        interrupted ingest leaves them, so the next ingest writes it again.
+        """
         result = self._collection.get(include=["metadatas"])
         docs: dict[str, dict] = {}
         for chunk_id, meta in zip(result["ids"], result["metadatas"]):
             doc = docs.setdefault(
                 str(meta.get("doc_id")),
-                {"ids": set(), "source": meta.get("source", ""), "source_hash": meta.get("source_hash", "")},
+                {"ids": set(), "source": meta.get("source", ""), "hashes": set(), "expected": set()},
             )
             doc["ids"].add(chunk_id)
+            doc["hashes"].add(meta.get("source_hash", ""))
+            doc["expected"].add(str(meta.get("doc_chunks", "")))
+        for doc in docs.values():
+            hashes, expected = doc.pop("hashes"), doc.pop("expected")
+            complete = len(hashes) == 1 and expected == {str(len(doc["ids"]))}
+            doc["source_hash"] = hashes.pop() if complete else ""
         return docs
 
     def chunks(self) -> list[Chunk]:

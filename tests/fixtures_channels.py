@@ -45,7 +45,7 @@ class FakeBotApi:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def __enter__(self) -> "FakeBotApi":
+    def __enter__(self) -> FakeBotApi:
         self._thread.start()
         return self
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from fixtures_api import api_settings, bearer, client, services, trainer_key  # noqa: F401
+from fixtures_api import api_settings, bearer, client, services  # noqa: F401
 
 from api.app import create_app
 from hocvuso.services import Services
@@ -59,3 +59,14 @@ def test_a_crash_is_a_json_500_and_health_says_503(tmp_path):
         health = test_client.get("/healthz")
         assert health.status_code == 503
         assert health.json()["database"] == "error"
+
+
+def test_health_is_503_when_the_store_is_unreachable(tmp_path):
+    unreachable = Services(load_settings(data_dir=tmp_path, chroma_url="http://127.0.0.1:9",
+                                         embedding={"backend": "none"}))
+    with TestClient(create_app(unreachable)) as test_client:
+        health = test_client.get("/healthz")
+        assert health.status_code == 503
+        assert (health.json()["store"], health.json()["database"]) == ("error", "ok")
+        assert "Kho tri thức" in health.json()["detail"]
+    unreachable.close()

@@ -140,8 +140,11 @@ def test_trainer_signs_in_filters_and_sees_the_seeded_figures(services, trainer_
         Select(browser.find_element(By.ID, "unit")).select_by_index(0)
         browser.find_element(By.ID, "apply").click()
         WebDriverWait(browser, 10).until(lambda b: b.find_element(By.ID, "attempts").text == str(len(PLAYS)))
+        assert 0 < len(browser.find_elements(By.CSS_SELECTOR, "#chart-facility g.bar")) <= 30
+        # The whole page in one picture: make the viewport as tall as the document.
         height = browser.execute_script("return document.documentElement.scrollHeight")
-        browser.set_window_size(1280, height + 40)
+        browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                {"width": 1280, "height": height, "deviceScaleFactor": 1, "mobile": False})
         out = Path(os.environ.get("HOCVUSO_SCREENSHOT_OUT") or tmp_path / "dashboard.png")
         out.parent.mkdir(parents=True, exist_ok=True)
         assert browser.save_screenshot(str(out))

@@ -174,3 +174,11 @@ def test_cli_verify_fails_and_names_the_first_bad_event(log, database, database_
     assert result.exit_code == 1
     assert "sự kiện #3" in result.stderr
     assert "#3 đã bị sửa" in result.stderr
+
+
+def test_cli_reports_an_unreachable_database_clearly():
+    env = {"HOCVUSO_DATABASE_URL": "postgresql+psycopg://postgres:mat-khau@127.0.0.1:1/test"}
+    result = CliRunner().invoke(main, ["evidence", "verify"], env=env)
+    assert result.exit_code == 1
+    assert "Không mở được cơ sở dữ liệu" in result.output
+    assert "mat-khau" not in result.output

@@ -14,7 +14,12 @@ import time
 from functools import cached_property
 
 import pytest
-from fixtures_channels import BOT_TOKEN, FakeTelegramApi, telegram_button_update, telegram_text_update
+from fixtures_channels import (
+    BOT_TOKEN,
+    FakeTelegramApi,
+    telegram_button_update,
+    telegram_text_update,
+)
 from telegram import Update
 from telegram.request import BaseRequest
 
@@ -48,7 +53,8 @@ class TinyAssistant:
             raise RuntimeError("lỗi lập trình")
         if msg.text == "dài":
             paragraph = "Đoạn văn về kỹ năng số <b>không phải thẻ</b>. " * 30
-            return [Reply("\n\n".join([paragraph] * 12), buttons=[Button("1", "quiz:ans:1:0:0"), Button("2", "quiz:ans:1:0:1")])]
+            buttons = [Button("1", "quiz:ans:1:0:0"), Button("2", "quiz:ans:1:0:1")]
+            return [Reply("\n\n".join([paragraph] * 12), buttons=buttons)]
         return [Reply(f"Bạn hỏi: {msg.text}", citations=[Citation("Kế hoạch <số 1> & 2", "I. Mục tiêu")])]
 
 

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import socket
 from functools import cached_property
 
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
-from fixtures_channels import BOT_TOKEN, FakeTelegramApi, telegram_button_update, telegram_text_update
+from fixtures_channels import (
+    BOT_TOKEN,
+    FakeTelegramApi,
+    telegram_button_update,
+    telegram_text_update,
+)
 
 from api.app import create_app
-from hocvuso.cli import main
 from bot.channels.telegram import COMMANDS
 from bot.messages import IncomingMessage, Reply
+from hocvuso.cli import main
 from hocvuso.services import Services
 from hocvuso.settings import load_settings
 
@@ -98,7 +104,8 @@ def test_without_a_configured_secret_every_post_is_refused(tmp_path, fake):
     services = make_services(tmp_path, fake, webhook_secret="")
     with TestClient(create_app(services)) as client:
         update = telegram_text_update(1, 7, "x")
-        assert client.post("/webhooks/telegram", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": ""}).status_code == 403
+        empty = {"X-Telegram-Bot-Api-Secret-Token": ""}
+        assert client.post("/webhooks/telegram", json=update, headers=empty).status_code == 403
     assert services.assistant.seen == []
     services.close()
 
@@ -134,3 +141,24 @@ def test_set_webhook_command_registers_the_url_with_the_secret(fake, tmp_path):
     assert refused.exit_code != 0 and "HOCVUSO_TELEGRAM__WEBHOOK_SECRET" in refused.output
     assert CliRunner().invoke(main, ["bot", "delete-webhook", "telegram"], env=env).exit_code == 0
     assert fake.sent("deleteWebhook")
+
+
+def test_oversized_body_is_refused(client, fake):
+    update = telegram_text_update(4, 7, "x" * 300_000)
+    response = client.post("/webhooks/telegram", json=update, headers=HEADERS)
+    assert response.status_code == 413
+    assert client.app.state.services.assistant.seen == []
+
+
+def test_unreachable_bot_api_leaves_the_webhook_unavailable_and_the_app_up(tmp_path, caplog):
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    services = EchoServices(load_settings(data_dir=tmp_path, telegram={
+        "token": BOT_TOKEN, "webhook_secret": SECRET, "base_url": closed}))
+    with TestClient(create_app(services)) as client:
+        response = client.post("/webhooks/telegram", json=telegram_text_update(1, 7, "x"), headers=HEADERS)
+        assert response.status_code == 503
+        assert client.get("/openapi.json").status_code == 200
+    assert "Telegram channel not started" in caplog.text
+    services.close()

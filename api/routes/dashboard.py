@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api import charts
 from api.deps import DatabaseDep, QuestionTextsDep, QuizDep, SettingsDep
 from api.exports import export_response
-from api.filters import EARLIEST, LATEST
+from api.filters import EARLIEST, LATEST, PLAIN_TEXT
 from api.keys import KeyInfo, find_key, get_key
 from bot import stats
 
@@ -35,6 +35,8 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 MISSED_LIMIT = 10
+# The facility chart shows the hardest questions first, at most this many.
+FACILITY_ROWS = 30
 # Below this share of correct answers a question's bar is drawn in the warning colour.
 LOW_FACILITY = 0.5
 
@@ -125,7 +127,7 @@ def _charts(daily: list[dict], scores: list[dict], questions: list[dict]) -> dic
     facility = [
         charts.Point(row["question_id"], row["facility"], _percent(row["facility"]),
                      hint=row["question"] or row["question_id"])
-        for row in sorted(questions, key=lambda row: (row["facility"], row["question_id"]))
+        for row in sorted(questions, key=lambda row: (row["facility"], row["question_id"]))[:FACILITY_ROWS]
     ]
     return {
         "participants": charts.column_chart(participants),
@@ -172,8 +174,8 @@ def dashboard(
     request: Request, db: DatabaseDep, quiz: QuizDep, texts: QuestionTextsDep, settings: SettingsDep,
     date_from: Annotated[str, Query(alias="from", max_length=20)] = "",
     date_to: Annotated[str, Query(alias="to", max_length=20)] = "",
-    unit: Annotated[str, Query(max_length=200)] = "",
-    topic: Annotated[str, Query(max_length=64)] = "",
+    unit: Annotated[str, Query(max_length=200, pattern=PLAIN_TEXT)] = "",
+    topic: Annotated[str, Query(max_length=64, pattern=PLAIN_TEXT)] = "",
 ) -> Response:
     """Figures, charts and tables for the chosen period, unit and topic."""
     key = _signed_in(request, db)
@@ -196,6 +198,8 @@ def dashboard(
         "missed": stats.most_missed(db, f, MISSED_LIMIT, texts),
         "charts": _charts(daily, scores, questions),
         "low_facility": LOW_FACILITY,
+        "facility_cut": len(questions) > FACILITY_ROWS,
+        "facility_rows": FACILITY_ROWS,
         "percent": _percent,
         "export_query": {fmt: urlencode({**period, "format": fmt}) for fmt in ("csv", "xlsx")},
     })
@@ -207,7 +211,7 @@ def export(
     format: Annotated[Literal["csv", "xlsx"], Query()] = "csv",
     date_from: Annotated[str, Query(alias="from", max_length=20)] = "",
     date_to: Annotated[str, Query(alias="to", max_length=20)] = "",
-    unit: Annotated[str, Query(max_length=200)] = "",
+    unit: Annotated[str, Query(max_length=200, pattern=PLAIN_TEXT)] = "",
 ) -> Response:
     """Download the evidence of the filtered period and unit (evidence has no topic)."""
     if _signed_in(request, db) is None:

@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from api.deps import MetricsDep, ServicesDep
 from api.metrics import CONTENT_TYPE
+from knowledge.store import open_client
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,9 @@ class Health(BaseModel):
 
 
 def _check_store(services) -> None:
-    services.kb.is_empty()
+    services.kb.is_empty()  # the knowledge base opens (once; it is kept)
+    # and Chroma answers now, not only when the knowledge base was opened.
+    open_client(services.settings).heartbeat()
 
 
 def _check_database(services) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import signal
 
@@ -15,6 +16,8 @@ _TELEGRAM_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 @click.group(name="bot")
 def bot() -> None:
     """Chạy trợ lý trên Telegram và Zalo, đăng ký webhook."""
+    # httpx logs each request URL at INFO, and Bot API URLs contain the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 @bot.command(name="telegram")

@@ -1,18 +1,163 @@
-"""Placeholder: replaced by the area's real commands."""
+"""Knowledge commands: ``hocvuso ingest``, ``hocvuso ask``, ``hocvuso eval``.
+
+A thin shell over ``ingest.pipeline`` and ``knowledge.base``; heavy imports (Chroma,
+the embedder) happen inside the commands so ``hocvuso --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
 
 import click
 
+DEFAULT_EVAL_FILE = Path("../shared/eval/questions.jsonl")
+CITATIONS_SHOWN = 3
+
+
+def _open_kb(settings):
+    """Open the knowledge base or stop with a Vietnamese message."""
+    from knowledge.base import KnowledgeBase
+    from knowledge.embedding import EmbeddingError
+    from knowledge.store import StoreError
+
+    try:
+        kb = KnowledgeBase.open(settings)
+    except (EmbeddingError, StoreError) as error:
+        raise click.ClickException(str(error)) from error
+    if kb.is_empty():
+        raise click.ClickException("Kho tri thức còn trống: hãy chạy `hocvuso ingest` trước.")
+    return kb
+
 
 @click.command(name="ingest")
-def ingest():
-    """(chưa có)"""
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("-q", "--quiet", is_flag=True, help="Không hiện thanh tiến trình.")
+def ingest(paths: tuple[Path, ...], quiet: bool) -> None:
+    """Nạp tài liệu (.txt, .md, .pdf, .docx) vào kho tri thức.
+
+    Không chỉ đường dẫn thì nạp các kế hoạch và bài học có sẵn (knowledge/plans,
+    knowledge/lessons). Chạy lại chỉ xử lý tệp đã đổi; tệp đã xóa được gỡ khỏi kho.
+    """
+    from rich.console import Console
+
+    from hocvuso.settings import load_settings
+    from ingest.pipeline import ingest_paths
+    from knowledge.embedding import EmbeddingError
+    from knowledge.store import StoreError
+
+    console = Console(stderr=True)
+    try:
+        report = ingest_paths(load_settings(), list(paths) or None, progress=not quiet)
+    except (EmbeddingError, StoreError) as error:
+        raise click.ClickException(str(error)) from error
+    console.print(
+        f"Đã nạp xong trong {report.seconds:.1f} giây: {len(report.added)} tài liệu mới, "
+        f"{len(report.updated)} cập nhật, {len(report.unchanged)} không đổi, "
+        f"{len(report.removed)} đã gỡ; ghi {report.chunks_written} đoạn, xóa {report.chunks_deleted} đoạn; "
+        f"kho có {report.total_chunks} đoạn.",
+        highlight=False,
+    )
+    for path, reason in report.failed:
+        console.print(f"[red]Bỏ qua[/red] {path}: {reason}", highlight=False)
+    if not report.ok:
+        console.print(f"[red]{len(report.failed)} tệp không nạp được.[/red]")
+        sys.exit(1)
+
+
+def _print_answer(answer) -> None:
+    click.echo(answer.answer)
+    if answer.sources:
+        click.echo("\nNguồn:" if answer.found else "\nTài liệu có thể liên quan:")
+        for number, source in enumerate(answer.sources[:CITATIONS_SHOWN], 1):
+            click.echo(f"  {number}. {source.title} — {source.section}")
 
 
 @click.command(name="ask")
-def ask():
-    """(chưa có)"""
+@click.argument("question", required=False)
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
+@click.option(
+    "--batch",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Tệp câu hỏi JSONL (mỗi dòng có 'id' và 'question'); in một kết quả mỗi dòng.",
+)
+@click.option("--kind", type=click.Choice(["plan", "lesson"]), help="Chỉ tìm trong kế hoạch hoặc bài học.")
+@click.option("--doc", "doc_id", help="Chỉ tìm trong một tài liệu (mã tài liệu, vd. tinh-nghe-an).")
+def ask(question: str | None, as_json: bool, batch: Path | None, kind: str | None, doc_id: str | None) -> None:
+    """Hỏi đáp từ kho tri thức, kèm nguồn trích dẫn."""
+    from hocvuso.settings import load_settings
+    from knowledge.evaluation import QuestionFileError, load_questions
+
+    if not question and not batch:
+        raise click.UsageError('Hãy nhập câu hỏi, ví dụ: hocvuso ask "Bình dân học vụ số là gì?"')
+    if question and batch:
+        raise click.UsageError("Chỉ dùng một trong hai: câu hỏi hoặc --batch.")
+    kb = _open_kb(load_settings())
+    if question:
+        answer = kb.ask(question, kind=kind, doc_id=doc_id)
+        if as_json:
+            click.echo(json.dumps(answer.model_dump(), ensure_ascii=False))
+        else:
+            _print_answer(answer)
+        return
+    try:
+        questions = load_questions(batch)
+    except QuestionFileError as error:
+        raise click.ClickException(str(error)) from error
+    for item in questions:
+        answer = kb.ask(item["question"], kind=kind, doc_id=doc_id)
+        if as_json:
+            click.echo(json.dumps({"id": item["id"], **answer.model_dump()}, ensure_ascii=False))
+        else:
+            click.echo(f"[{item['id']}] {item['question']}")
+            _print_answer(answer)
+            click.echo()
+
+
+_COLUMNS = [("hit1", "hit@1"), ("hit5", "hit@5"), ("mrr10", "MRR@10"), ("answer_ok", "answer_ok"), ("refuse", "refuse")]
+_ROW_NAMES = {
+    "overall": "Tất cả",
+    "kind:plan": "Kế hoạch (plan)",
+    "kind:lesson": "Bài học (lesson)",
+    "kind:any": "Bất kỳ (any)",
+    "kind:none": "Ngoài phạm vi (none)",
+    "no_diacritics": "Gõ không dấu",
+    "with_diacritics": "Gõ có dấu",
+}
 
 
 @click.command(name="eval")
-def eval_command():
-    """(chưa có)"""
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="In điểm dạng JSON.")
+def eval_command(file: Path | None, as_json: bool) -> None:
+    """Chấm điểm trả lời trên một tệp câu hỏi (mặc định ../shared/eval/questions.jsonl)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from hocvuso.settings import load_settings
+    from knowledge.evaluation import QuestionFileError, load_questions, score
+
+    if file is None:
+        if not DEFAULT_EVAL_FILE.is_file():
+            raise click.UsageError(f"Không thấy {DEFAULT_EVAL_FILE}: hãy chỉ đường dẫn tệp câu hỏi.")
+        file = DEFAULT_EVAL_FILE
+    try:
+        questions = load_questions(file)
+    except QuestionFileError as error:
+        raise click.ClickException(str(error)) from error
+    kb = _open_kb(load_settings())
+    answers = [kb.ask(item["question"]).model_dump() for item in questions]
+    report = score(questions, answers)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"Kết quả chấm {file} ({len(questions)} câu)")
+    table.add_column("Nhóm")
+    table.add_column("Số câu", justify="right")
+    for _, header in _COLUMNS:
+        table.add_column(header, justify="right")
+    for key, metrics in report.items():
+        cells = [f"{metrics[name]:.2f}" if name in metrics else "—" for name, _ in _COLUMNS]
+        table.add_row(_ROW_NAMES.get(key, key), str(metrics["questions"]), *cells)
+    Console().print(table)

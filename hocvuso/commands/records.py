@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -36,10 +37,21 @@ def _check_range(date_from: date | None, date_to: date | None) -> None:
         raise click.BadParameter("ngày bắt đầu (--from) đứng sau ngày kết thúc (--to).")
 
 
+@contextmanager
 def _services():
+    """The application's services, closed afterwards; database failures become a clear message."""
+    from sqlalchemy.exc import ArgumentError, OperationalError
+
     from hocvuso.services import Services
 
-    return Services()
+    services = Services()
+    try:
+        yield services
+    except (ArgumentError, OperationalError) as error:
+        cause = getattr(error, "orig", None) or error
+        raise click.ClickException(f"Không mở được cơ sở dữ liệu {_shown_url(services.settings)}: {cause}") from error
+    finally:
+        services.close()
 
 
 @click.group(name="evidence")
@@ -47,16 +59,24 @@ def evidence() -> None:
     """Minh chứng tham gia: kiểm tra tính toàn vẹn và xuất dữ liệu."""
 
 
+def _shown_url(settings) -> str:
+    """The database URL without its password, for error messages."""
+    from sqlalchemy import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(settings.sqlalchemy_url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(HOCVUSO_DATABASE_URL không hợp lệ)"
+
+
 @evidence.command(name="verify")
 def verify() -> None:
     """Kiểm tra chuỗi băm minh chứng; mã thoát khác 0 nếu có sự kiện bị sửa hoặc xoá."""
     from bot.evidence import EvidenceLog
 
-    services = _services()
-    try:
+    with _services() as services:
         result = EvidenceLog(services.db).verify()
-    finally:
-        services.close()
     if result.ok:
         click.echo(result.reason)
         return
@@ -83,16 +103,15 @@ def export(fmt: str | None, out: Path, date_from: date | None, date_to: date | N
     out.parent.mkdir(parents=True, exist_ok=True)
     # Write beside the target and rename at the end: an interrupted export leaves no half file.
     partial = out.with_name(out.name + ".partial")
-    services = _services()
-    try:
-        with partial.open("wb") as stream:
-            rows = EvidenceLog(services.db).export(fmt, stream, date_from, date_to, unit)
-        os.replace(partial, out)
-    except EvidenceError as error:
-        raise click.ClickException(str(error)) from error
-    finally:
-        partial.unlink(missing_ok=True)
-        services.close()
+    with _services() as services:
+        try:
+            with partial.open("wb") as stream:
+                rows = EvidenceLog(services.db).export(fmt, stream, date_from, date_to, unit)
+            os.replace(partial, out)
+        except EvidenceError as error:
+            raise click.ClickException(str(error)) from error
+        finally:
+            partial.unlink(missing_ok=True)
     click.echo(f"Đã xuất {rows} sự kiện vào {out}.")
 
 
@@ -107,16 +126,13 @@ def stats(date_from: date | None, date_to: date | None, unit: str | None, topic:
     from bot.stats import StatsFilter, report
 
     _check_range(date_from, date_to)
-    services = _services()
-    try:
+    with _services() as services:
         result = report(
             services.db,
             StatsFilter(date_from, date_to, unit, topic),
             questions=_question_texts(services.settings),
             pass_ratio=services.settings.quiz.pass_ratio,
         )
-    finally:
-        services.close()
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:

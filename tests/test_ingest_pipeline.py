@@ -1,0 +1,118 @@
+"""Ingest into a real Chroma store: idempotence, updates, removals, bad files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from fixtures_knowledge import PLANS_DIR
+from hocvuso.cli import main
+from hocvuso.settings import load_settings
+from ingest.pipeline import ingest_paths
+from knowledge.base import KnowledgeBase, index_path
+from knowledge.embedding import NoEmbedder
+from knowledge.store import ChunkStore
+
+
+@pytest.fixture
+def workspace(tmp_path: Path):
+    """Two plans in a folder, and settings with a fresh data dir."""
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    for name in ("tinh-nghe-an.txt", "xa-nghia-trung.txt"):
+        shutil.copy(PLANS_DIR / name, plans / name)
+    settings = load_settings(data_dir=tmp_path / "data", embedding={"backend": "none"})
+    return plans, settings
+
+
+def stored_ids(settings) -> set[str]:
+    return set(ChunkStore(settings, NoEmbedder()).ids())
+
+
+def test_reingest_of_unchanged_files_changes_nothing(workspace):
+    plans, settings = workspace
+    first = ingest_paths(settings, [plans], progress=False)
+    assert first.ok and sorted(first.added) == ["tinh-nghe-an", "xa-nghia-trung"]
+    ids = stored_ids(settings)
+    index_mtime = index_path(settings, NoEmbedder()).stat().st_mtime_ns
+    second = ingest_paths(settings, [plans], progress=False)
+    assert second.unchanged == ["tinh-nghe-an", "xa-nghia-trung"]
+    assert (second.chunks_written, second.chunks_deleted, second.changed) == (0, 0, False)
+    assert stored_ids(settings) == ids
+    assert index_path(settings, NoEmbedder()).stat().st_mtime_ns == index_mtime
+    assert second.total_chunks == first.total_chunks == len(ids)
+
+
+def test_changed_file_replaces_its_chunks_and_removed_file_is_deleted(workspace):
+    plans, settings = workspace
+    ingest_paths(settings, [plans], progress=False)
+    before = stored_ids(settings)
+    path = plans / "tinh-nghe-an.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("Bùi Đình Long", "Nguyễn Văn Thử"), encoding="utf-8")
+    report = ingest_paths(settings, [plans], progress=False)
+    assert report.updated == ["tinh-nghe-an"] and report.unchanged == ["xa-nghia-trung"]
+    after = stored_ids(settings)
+    assert len(before - after) == 1 and len(after - before) == 1  # only the signature chunk changed
+    assert "Nguyễn Văn Thử" in KnowledgeBase.open(settings).ask("Ai ký kế hoạch của tỉnh Nghệ An?").answer
+
+    (plans / "xa-nghia-trung.txt").unlink()
+    report = ingest_paths(settings, [plans], progress=False)
+    assert report.removed == ["xa-nghia-trung"]
+    kb = KnowledgeBase.open(settings)
+    assert [doc["doc_id"] for doc in kb.documents()] == ["tinh-nghe-an"]
+    assert not any(source.doc_id == "xa-nghia-trung" for source in kb.search("Nghĩa Trung", k=20))
+
+
+def test_bad_files_are_reported_skipped_and_lose_nothing(workspace):
+    plans, settings = workspace
+    ingest_paths(settings, [plans], progress=False)
+    before = stored_ids(settings)
+    bad = plans.parent / "bad"
+    bad.mkdir()
+    (bad / "rong.txt").write_bytes(b"")
+    (bad / "anh.txt").write_bytes(bytes(range(256)) * 4)
+    (bad / "cu.txt").write_bytes("Kế hoạch".encode("utf-8") + "Hà Nội".encode("latin-1", "replace"))
+    (bad / "hong.pdf").write_bytes(b"%PDF-1.4\nrac rac rac\n%%EOF")
+    (bad / "bang.xyz").write_bytes(b"1,2,3")
+    # A file that was fine becomes corrupt: its chunks stay until it is fixed.
+    (plans / "tinh-nghe-an.txt").write_bytes(b"\x00\x01\x02" * 100)
+    report = ingest_paths(settings, [plans, bad, plans.parent / "khong-co"], progress=False)
+    assert not report.ok
+    failed = {Path(path).name: reason for path, reason in report.failed}
+    assert set(failed) == {"rong.txt", "anh.txt", "cu.txt", "hong.pdf", "bang.xyz", "tinh-nghe-an.txt", "khong-co"}
+    assert "rỗng" in failed["rong.txt"] and "nhị phân" in failed["anh.txt"] and "UTF-8" in failed["cu.txt"]
+    assert stored_ids(settings) == before
+    assert KnowledgeBase.open(settings).ask("Ai ký kế hoạch của tỉnh Nghệ An?").found
+
+
+def test_cli_ingest_summary_and_exit_code(workspace, monkeypatch):
+    plans, settings = workspace
+    monkeypatch.setenv("HOCVUSO_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("HOCVUSO_EMBEDDING__BACKEND", "none")
+    runner = CliRunner()
+    result = runner.invoke(main, ["ingest", "--quiet", str(plans)])
+    assert result.exit_code == 0, result.output
+    assert "2 tài liệu mới" in result.output
+    (plans / "hong.pdf").write_bytes(b"%PDF-1.4 hong")
+    result = runner.invoke(main, ["ingest", "--quiet", str(plans)])
+    assert result.exit_code == 1
+    assert "hong.pdf" in result.output and "2 không đổi" in result.output
+
+
+def test_an_interrupted_run_is_completed_by_the_next(workspace):
+    plans, settings = workspace
+    ingest_paths(settings, [plans], progress=False)
+    complete = stored_ids(settings)
+    # Simulate a crash after some chunks were written: drop a few and the lexical index.
+    store = ChunkStore(settings, NoEmbedder())
+    store.delete(sorted(complete)[:5])
+    index_path(settings, NoEmbedder()).unlink()
+    kb = KnowledgeBase.open(settings)  # still opens: the index follows the store
+    assert len(kb.documents()) == 2
+    report = ingest_paths(settings, [plans], progress=False)
+    assert report.ok and report.chunks_written > 0
+    assert stored_ids(settings) == complete
+    assert index_path(settings, NoEmbedder()).exists()

@@ -23,7 +23,7 @@ from ingest.structure import outline_markdown, outline_plan, split_front_matter
 from knowledge.records import Chunk
 
 # Bump when cleaning or chunking changes, so unchanged files are processed again.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 
 
 @dataclass

@@ -110,7 +110,10 @@ class Answerer:
         terms = query_terms(question)
         # An abbreviation ("bdhvs") counts through its expansion, which is among the terms.
         words = [t for t in terms if "_" not in t and not t.startswith("~") and t not in ABBREVIATIONS]
-        pairs = [t for t, w in terms.items() if "_" in t and w >= 1]
+        # A symbol's pair counts once, in either order ("nq_57" / "57_nq").
+        unordered = {frozenset(t.split("_", 1)): t for t, w in terms.items() if "_" in t and w >= 1}
+        pairs = list(unordered.values())
+        held |= {"_".join(reversed(t.split("_", 1))) for t in held if "_" in t}
 
         def coverage(items: list[str]) -> float:
             total = sum(_weight(retriever, t) for t in items)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from fixtures_api import client, ingested_dir, kb_settings, services  # noqa: F401
 from prometheus_client.parser import text_string_to_metric_families
 
 from api.app import create_app
+from hocvuso.cli import main
 from hocvuso.services import Services
 from knowledge.records import Answer
 
@@ -26,13 +30,18 @@ def questions_counted(client) -> dict[str, float]:  # noqa: F811
     }
 
 
-def test_answer_is_the_knowledge_base_answer_as_json(client, services):  # noqa: F811
-    question = "Kế hoạch của xã Nghĩa Trung do ai ký?"
-    response = client.post("/v1/ask", json={"question": question})
+def test_answer_is_the_same_json_as_the_ask_command(client, ingested_dir, monkeypatch):  # noqa: F811
+    question = "Mật khẩu mạnh là gì?"
+    response = client.post("/v1/ask", json={"question": question, "kind": "lesson"})
     assert response.status_code == 200
     answer = Answer.model_validate(response.json())
-    assert answer.found and answer.sources
-    assert response.json() == services.kb.ask(question).model_dump(mode="json")
+    assert answer.answer and answer.sources
+
+    monkeypatch.setenv("HOCVUSO_DATA_DIR", str(ingested_dir))
+    monkeypatch.setenv("HOCVUSO_EMBEDDING__BACKEND", "none")
+    command = CliRunner().invoke(main, ["ask", "--json", "--kind", "lesson", question])
+    assert command.exit_code == 0, command.output
+    assert response.json() == json.loads(command.stdout)
 
 
 def test_filters_restrict_the_sources(client):  # noqa: F811

@@ -99,6 +99,7 @@ def create_app(services: Services | None = None) -> FastAPI:
     app.state.templates = _templates()
     app.state.quiz = None  # the web quiz engine, built on first use
     app.state.quiz_lock = threading.Lock()
+    app.state.store_client = None  # the Chroma client of the health check, built on first use
 
     install_error_handlers(app)
     for module in (health, ask, documents, quiz, stats, evidence, admin, dashboard, webhooks):

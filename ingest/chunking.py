@@ -11,11 +11,10 @@ import hashlib
 import re
 
 from ingest.records import Document, Section
-from knowledge.records import Chunk
+from knowledge.records import SECTION_SEPARATOR, Chunk
 
 MAX_CHARS = 1000
 _SENTENCE_END_RE = re.compile(r"(?<=[.;!?])\s+(?=[A-ZĐÀ-Ỹ\"(-])")
-SECTION_SEPARATOR = " > "
 
 
 def chunk_id(doc_id: str, position: int, section: str, text: str) -> str:

@@ -153,8 +153,11 @@ def _ingest_file(path: Path, store, stored: dict, seen: set[str], report: Ingest
     if doc_id in seen:
         report.failed.append((str(path), f"trùng mã tài liệu '{doc_id}' với một tệp khác"))
         return
-    data = path.read_bytes() if path.is_file() else b""
-    digest = source_hash(data)
+    try:
+        digest = source_hash(path.read_bytes())
+    except OSError as error:
+        report.failed.append((str(path), f"không đọc được tệp ({error.strerror})"))
+        return
     previous = stored.get(doc_id)
     if previous and previous["source_hash"] == digest:
         seen.add(doc_id)

@@ -7,10 +7,9 @@ from pathlib import Path
 
 from knowledge.answering import make_answerer
 from knowledge.lexical import LexicalIndex, fingerprint
-from knowledge.records import Answer, Chunk, Source
+from knowledge.records import SECTION_SEPARATOR, Answer, Chunk, Source
 from knowledge.retrieval import Retriever
 
-SECTION_SEPARATOR = " > "
 
 
 def index_path(settings, embedder) -> Path:
@@ -28,12 +27,12 @@ def rebuild_lexical_index(settings, store) -> LexicalIndex:
 class KnowledgeBase:
     """Search, answers, documents and sections over the ingested knowledge."""
 
-    def __init__(self, settings, store, index: LexicalIndex):
+    def __init__(self, settings, store, index: LexicalIndex, answerer=None):
         self.settings = settings
         self._store = store
         self._index = index
         self._retriever = Retriever(index, store)
-        self._answerer = make_answerer(settings)
+        self._answerer = answerer or make_answerer(settings)
         self._lock = threading.Lock()  # the embedder is not safe for concurrent calls
 
     @classmethod

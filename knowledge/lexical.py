@@ -18,9 +18,15 @@ from pathlib import Path
 
 from knowledge.records import Chunk
 from knowledge.textnorm import fold, nfc
-from knowledge.vocabulary import ABBREVIATIONS, CHAT_SPELLINGS, FOLDED_STOPWORDS, STOPWORDS
+from knowledge.vocabulary import (
+    ABBREVIATIONS,
+    CAPITAL_ABBREVIATIONS,
+    CHAT_SPELLINGS,
+    FOLDED_STOPWORDS,
+    STOPWORDS,
+)
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 _WORD_RE = re.compile(r"\w+")
 _ALNUM_SPLIT_RE = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
 # Weight of an exact accented match next to its folded one: enough to tell "ký"
@@ -60,10 +66,15 @@ def _accented(words: list[str]) -> list[str]:
     return [f"~{word}" for word in lowered if word != fold(word)]
 
 
+def _capital_expansions(words: list[str]) -> list[str]:
+    return [part for word in words for part in CAPITAL_ABBREVIATIONS.get(word, "").split()]
+
+
 def passage_terms(text: str) -> Counter:
     """Index terms of a passage: unigrams, expansions, bigrams and accented words."""
     tokens = _base_tokens(text)
-    accented = _accented(_WORD_RE.findall(nfc(text)))
+    words = _WORD_RE.findall(nfc(text))
+    accented = _accented(words) + _capital_expansions(words)
     # Pairs also skip function words: "đối với các doanh nghiệp" holds "doi_doanh".
     content = [token for token in tokens if token not in FOLDED_STOPWORDS]
     pairs = set(_bigrams(tokens)) | set(_bigrams(content))
@@ -106,7 +117,7 @@ def query_terms(question: str) -> Counter:
             tokens.append(token)
             stop.append(is_stop)
     content = [token for token, is_stop in zip(tokens, stop) if not is_stop]
-    terms = Counter(_with_expansions(content))
+    terms = Counter(_with_expansions(content) + _capital_expansions(content_words))
     for i in range(len(tokens) - 1):
         if stop[i] and stop[i + 1]:
             continue

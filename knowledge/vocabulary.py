@@ -38,6 +38,9 @@ ABBREVIATIONS: dict[str, str] = {
     "sdt": "so dien thoai",
 }
 
+# Abbreviations that are ordinary words in lower case ("ai" = who).
+CAPITAL_ABBREVIATIONS: dict[str, str] = {"AI": "tri tue nhan tao"}
+
 # Chat spellings replaced in questions before searching.
 CHAT_SPELLINGS: dict[str, str] = {
     "ko": "không",

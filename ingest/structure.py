@@ -12,7 +12,7 @@ import yaml
 
 from ingest.cleaning import is_capitals
 from ingest.records import Outline, Section
-from knowledge.textnorm import fold
+from knowledge.textnorm import fold, looks_like_name
 
 # Heading styles of plans, from the outermost; "- heading" is a short dash line
 # without final stop that introduces paragraphs or "+" items.
@@ -24,14 +24,13 @@ _RANKS = [
 ]
 _DOC_TYPES = {
     "ke hoach", "quyet dinh", "chuong trinh", "thong bao", "huong dan", "bao cao",
-    "cong van", "nghi quyet", "chi thi", "to trinh", "ke hoach hanh dong",
+    "cong van", "nghi quyet", "chi thi", "to trinh",
 }
 _CLOSING_RE = re.compile(r"^(?:Trên đây là|Nơi nhận)")
+# "TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH": the signature block.
 _SIGNATURE_RE = re.compile(
-    r"^(?:TM|KT|TL|TUQ|Q|TM\.?\s*BAN|T\.?M)\.\s|^(?:PHÓ\s+)?(?:CHỦ TỊCH|GIÁM ĐỐC|CHÁNH VĂN PHÒNG|"
-    r"TRƯỞNG BAN|BÍ THƯ|THỦ TRƯỞNG)\b"
+    r"^(?:TM|KT|TL|TUQ|Q)\.\s|^(?:PHÓ\s+)?(?:CHỦ TỊCH|GIÁM ĐỐC|CHÁNH VĂN PHÒNG|TRƯỞNG BAN|BÍ THƯ|THỦ TRƯỞNG)\b"
 )
-PERSON_NAME_RE = re.compile(r"^(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*\s){1,4}[A-ZĐÀ-Ỹ][\wÀ-ỹ]*$")
 _LABEL_LIMIT = 80
 
 PREAMBLE_LABEL = "Phần mở đầu"
@@ -111,7 +110,7 @@ def _split_closing(paragraphs: list[str]) -> tuple[list[str], list[str], list[st
             is_capitals(paragraph) and not paragraph.startswith("- ") and (signature or in_recipients)
         ):
             signature.append(paragraph)
-        elif signature and PERSON_NAME_RE.match(paragraph):
+        elif signature and looks_like_name(paragraph):
             signature.append(paragraph)
         elif in_recipients:
             recipients.append(paragraph)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 import math
 import re
+from functools import lru_cache
 
 from knowledge.lexical import passage_terms, query_terms
 from knowledge.places import mentioned_places
 from knowledge.records import SECTION_SEPARATOR, Answer, Chunk
 from knowledge.retrieval import Retriever, source_of
 from knowledge.scope import MESSAGES, classify
-from knowledge.textnorm import fold, nfc
+from knowledge.textnorm import fold, looks_like_name, nfc
 from knowledge.vocabulary import ABBREVIATIONS
 
 log = logging.getLogger(__name__)
@@ -35,23 +36,35 @@ MAX_ANSWER_CHARS = 700
 POSITION_WEIGHTS = (1.0, 0.75, 0.6)  # prefer sentences of the best-ranked passages
 NAMING_WEIGHT = 0.2  # words that name the document say little about the sentence
 MISSING_ANCHOR_FACTOR = 0.3  # a sentence without the question's numbers is a poor answer
+SECTION_SHARE = 0.7  # a sentence matched mostly through its section path stands for the section
 
+_MARKER_ONLY_RE = re.compile(r"^\s*(?:[IVX]+|\d+(?:\.\d+)*|[A-ZĐ]{1,4})\.$")  # "1.", "I.", "TM."
 _UNIT_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ\"(])|(?<=;)\s+")
 _DATE_RE = re.compile(
     r"\d{1,2}/\d{1,2}(?:/\d{2,4})?|tháng\s+\d{1,2}|năm\s+\d{4}|quý\s+[IVX]+|\d+\s+ngày", re.I
 )
 _NUMBER_RE = re.compile(r"\d+\s*%|\d+")
-_ORG_RE = re.compile(r"\b(?:Sở|Phòng|Ban|Ủy ban|Uỷ ban|UBND|Hội đồng|Văn phòng|Trung tâm|Bộ|Cơ quan|Công an)\b")
+_ORG_RE = re.compile(
+    r"\b(?:Sở|Phòng|Ban|Ủy ban|Uỷ ban|UBND|Hội đồng|Văn phòng|Trung tâm|Bộ|Cơ quan|Công an)\b"
+)
+_WHEN_RE = re.compile(
+    r"\b(?:ngay nao|khi nao|bao gio|thoi gian nao|luc nao|nam nao|thoi han|truoc ngay|han chot|giai doan)\b"
+)
+_HOW_MANY_RE = re.compile(r"\b(?:bao nhieu|may|ty le|phan tram|so luong)\b")
+_WHO_RE = re.compile(r"\b(?:ai|co quan nao|don vi nao|phong nao|so nao|ben nao|noi nao|o dau)\b")
 # Question cues (folded) and the pattern an answering sentence tends to carry.
-_CUES = [
-    (re.compile(r"\b(?:ngay nao|khi nao|bao gio|thoi gian nao|luc nao|nam nao|thoi han|truoc ngay|han chot|giai doan)\b"), _DATE_RE),
-    (re.compile(r"\b(?:bao nhieu|may|ty le|phan tram|so luong)\b"), _NUMBER_RE),
-    (re.compile(r"\b(?:ai|co quan nao|don vi nao|phong nao|so nao|ben nao|noi nao|o dau)\b"), _ORG_RE),
-]
+_CUES = [(_WHEN_RE, _DATE_RE), (_HOW_MANY_RE, _NUMBER_RE), (_WHO_RE, _ORG_RE)]
 # "Ai ký ...?": officials ask who signed; the answer is a name alone on its line.
 _SIGNER_CUE_RE = re.compile(r"\b(?:ai|nguoi nao|nguoi) ky\b|\bky (?:boi|ten)\b|\bnguoi ky\b")
-_PERSON_RE = re.compile(r"^(?:[A-ZĐÀ-Ỹ][a-zà-ỹđ]*\s){1,4}[A-ZĐÀ-Ỹ][a-zà-ỹđ]*$")
-_LIST_CUE_RE = re.compile(r"\b(?:gom|bao gom|nhung gi|nhung (?:\w+ ){0,2}nao|cac (?:\w+ ){1,3}nao|nhung noi dung)\b")
+_LIST_CUE_RE = re.compile(
+    r"\b(?:gom|bao gom|nhung gi|nhung (?:\w+ ){0,2}nao|cac (?:\w+ ){1,3}nao|nhung noi dung)\b"
+)
+
+
+@lru_cache(maxsize=8192)
+def _terms(text: str) -> frozenset[str]:
+    """Index terms of a piece of text (cached: the same passages come back often)."""
+    return frozenset(passage_terms(text))
 
 
 def _weight(retriever: Retriever, term: str) -> float:
@@ -72,11 +85,11 @@ class Answerer:
         ranked = retriever.ranked(question, SOURCES, **filters)
         if not ranked:
             return Answer(answer=MESSAGES["not_found"], found=False)
-        context = [chunk for chunk, _, _ in ranked[:CONTEXT]]
+        context = [chunk for chunk, _ in ranked[:CONTEXT]]
         place = self._unknown_place(question, retriever, context)
         if place:
             return Answer(answer=place, found=False)
-        sources = [source_of(chunk, score) for chunk, score, _ in ranked]
+        sources = [source_of(chunk, score) for chunk, score in ranked]
         text = None
         if self._covers(question, retriever, context):
             text = self.compose(question, retriever, ranked[:CONTEXT])
@@ -92,28 +105,29 @@ class Answerer:
     @staticmethod
     def _unknown_place(question: str, retriever: Retriever, context: list[Chunk]) -> str | None:
         """A refusal when the question names a place no document is about, else None."""
-        chunks = retriever.index.chunks
-        localities = {fold(c.locality).split(" ", 1)[-1] for c in chunks if c.locality}
-        seen = fold(" ".join(f"{c.text} {c.title}" for c in context))
         places = mentioned_places(question)
-        unknown = [name for key, name in places.items() if key not in localities and key not in seen]
+        if not places:
+            return None
+        available = retriever.index.localities
+        known = {fold(locality).split(" ", 1)[-1] for locality in available}
+        seen = fold(" ".join(f"{c.text} {c.title}" for c in context))
+        unknown = [name for key, name in places.items() if key not in known and key not in seen]
         if not unknown:
             return None
-        available = sorted({c.locality for c in chunks if c.locality})
         return MESSAGES["place"].format(place=unknown[0], available=", ".join(available))
 
     @staticmethod
     def _covers(question: str, retriever: Retriever, context: list[Chunk]) -> bool:
         """True when the passages hold enough of the question's words and word pairs."""
-        held = set()
-        for chunk in context:
-            held |= set(passage_terms(f"{chunk.text}\n{chunk.section}\n{chunk.title}"))
+        held = set().union(*(retriever.index.terms_of(chunk.id) for chunk in context))
         terms = query_terms(question)
         # An abbreviation ("bdhvs") counts through its expansion, which is among the terms.
         words = [t for t in terms if "_" not in t and not t.startswith("~") and t not in ABBREVIATIONS]
         # A symbol's pair counts once, in either order ("nq_57" / "57_nq").
-        pairs = list({frozenset(t.split("_", 1)): t for t, w in terms.items() if "_" in t and w >= 1}.values())
-        held |= {f"{b}_{a}" for a, b in (t.split("_", 1) for t in held if "_" in t) if a.isdigit() != b.isdigit()}
+        strong_pairs = (t for t, w in terms.items() if "_" in t and w >= 1)
+        pairs = list({frozenset(t.split("_", 1)): t for t in strong_pairs}.values())
+        split = (t.split("_", 1) for t in held if "_" in t)
+        held |= {f"{b}_{a}" for a, b in split if a.isdigit() != b.isdigit()}
 
         def weight(term: str) -> float:
             # A pair the corpus never saw weighs what its words weigh: an unusual
@@ -157,26 +171,34 @@ def _best_unit(question: str, folded_question: str, retriever: Retriever, ranked
     # Numbers in a question (document numbers, years) must be in the answer.
     anchors = {t for t in terms if t.isdigit()}
     best: tuple[float, int, int, str] | None = None
-    for c_index, (chunk, _, _) in enumerate(ranked):
+    for c_index, (chunk, _) in enumerate(ranked):
         # Words naming the document (its title, its place) chose the document;
         # within it, the other words of the question point at the answer.
-        naming = set(passage_terms(f"{chunk.title}\n{chunk.locality}"))
+        naming = _terms(f"{chunk.title}\n{chunk.locality}")
         if all(t in naming for t in terms if "_" not in t):
             naming = set()  # the question is about the document itself ("bdhvs là gì")
         asked = {t: w * NAMING_WEIGHT if t in naming else w for t, w in terms.items()}
         # The section path is context every sentence of the passage shares.
-        context = set(passage_terms(chunk.section))
-        for l_index, line in enumerate(chunk.text.split("\n")):
+        context = _terms(chunk.section)
+        lines = chunk.text.split("\n")
+        for l_index, line in enumerate(lines):
             for unit in _units(line):
-                held = context | set(passage_terms(unit))
+                held = context | _terms(unit)
                 value = sum(w * _weight(retriever, t) for t, w in asked.items() if t in held)
+                shared = sum(w * _weight(retriever, t) for t, w in asked.items() if t in context)
                 value *= 1.0 + 0.5 * sum(bool(p.search(unit)) for p in cues)
                 if anchors and not anchors & held:
                     value *= MISSING_ANCHOR_FACTOR
-                if signer and _PERSON_RE.match(unit):
+                if signer and looks_like_name(unit):
                     value += sum(asked.values()) * _weight(retriever, "ky")
                 value *= POSITION_WEIGHTS[c_index]
-                if best is None or value > best[0]:
+                if best is not None and value <= best[0]:
+                    continue
+                if l_index > 0 and shared > SECTION_SHARE * value:
+                    # Matched mostly through the section's heading: the question asks
+                    # about the section as a whole, answered from its start.
+                    best = (value, c_index, 0, _units(lines[0])[0])
+                else:
                     best = (value, c_index, l_index, unit)
     if best is None or best[0] <= 0:
         return None
@@ -220,7 +242,8 @@ def _units(line: str) -> list[str]:
     units: list[str] = []
     start = 0
     for match in _UNIT_SPLIT_RE.finditer(line):
-        if line.count('"', 0, match.start()) % 2 == 0:
+        before = line[start : match.start()]
+        if line.count('"', 0, match.start()) % 2 == 0 and not _MARKER_ONLY_RE.match(before):
             units.append(line[start : match.start()])
             start = match.end()
     units.append(line[start:])
@@ -303,7 +326,7 @@ class LLMAnswerer(Answerer):
 
         passages = "\n\n".join(
             f"[{i}] {chunk.title} — {chunk.section}\n{chunk.text}"
-            for i, (chunk, _, _) in enumerate(ranked, 1)
+            for i, (chunk, _) in enumerate(ranked, 1)
         )
         messages = [
             SystemMessage(content=SYSTEM_PROMPT),

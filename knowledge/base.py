@@ -11,16 +11,15 @@ from knowledge.records import SECTION_SEPARATOR, Answer, Chunk, Source
 from knowledge.retrieval import Retriever
 
 
-
-def index_path(settings, embedder) -> Path:
-    """Where the lexical index of the collection of ``embedder`` is kept."""
-    return settings.data_dir / "index" / f"lexical-{embedder.key}.json"
+def index_path(settings, embedder_key: str) -> Path:
+    """Where the lexical index of the collection of an embedder is kept."""
+    return settings.data_dir / "index" / f"lexical-{embedder_key}.json"
 
 
 def rebuild_lexical_index(settings, store) -> LexicalIndex:
     """Build the lexical index from the store's chunks and save it."""
     index = LexicalIndex.build(store.chunks())
-    index.save(index_path(settings, store.embedder))
+    index.save(index_path(settings, store.embedder.key))
     return index
 
 
@@ -42,7 +41,7 @@ class KnowledgeBase:
         from knowledge.store import ChunkStore
 
         store = ChunkStore(settings, make_embedder(settings.embedding))
-        index = LexicalIndex.load(index_path(settings, store.embedder))
+        index = LexicalIndex.load(index_path(settings, store.embedder.key))
         if index is None or index.fingerprint != fingerprint(store.ids()):
             # Another process ingested into a shared Chroma: follow the store.
             index = rebuild_lexical_index(settings, store)

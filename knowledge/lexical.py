@@ -2,8 +2,10 @@
 
 Tokens are folded (``Bình dân`` and ``binh dan`` are one token), letters and digits
 are split (``nq57`` -> ``nq 57``), leading zeros dropped (``09`` = ``9``), known
-abbreviations expanded (``CĐS`` -> ``chuyen doi so``), and adjacent words also form
-bigrams, so a phrase outranks its scattered words.
+abbreviations expanded (``CĐS`` -> ``chuyen doi so``). Adjacent words, and words
+adjacent once function words are skipped, also form pairs, so a phrase outranks its
+scattered words. Words written with diacritics are also kept as such (``~ký``), with a
+small weight, so a question typed with them tells ``ký`` from ``kỹ``.
 """
 
 from __future__ import annotations
@@ -147,6 +149,8 @@ class LexicalIndex:
         self.chunks = chunks
         self.fingerprint = fingerprint_
         self._terms = terms
+        self._by_id = {chunk.id: counter for chunk, counter in zip(chunks, terms)}
+        self.localities = sorted({chunk.locality for chunk in chunks if chunk.locality})
         self._lengths = [sum(t.values()) for t in terms]
         self._avg_length = (sum(self._lengths) / len(terms)) if terms else 1.0
         postings: dict[str, list[tuple[int, int]]] = {}
@@ -167,6 +171,10 @@ class LexicalIndex:
             passage_terms(f"{c.text}\n{c.section}\n{c.section}\n{c.title}") for c in chunks
         ]
         return cls(chunks, terms, fingerprint(c.id for c in chunks))
+
+    def terms_of(self, chunk_id: str) -> Counter:
+        """The index terms of a chunk (its text, section path and title)."""
+        return self._by_id[chunk_id]
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a term (0 when the corpus lacks it)."""
@@ -201,17 +209,30 @@ class LexicalIndex:
         tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, path)
 
-    @classmethod
-    def load(cls, path: Path) -> LexicalIndex | None:
-        """Read a saved index; None when missing, unreadable or of another format."""
+    @staticmethod
+    def _read(path: Path) -> dict | None:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        if data.get("version") != FORMAT_VERSION:
+        return data if data.get("version") == FORMAT_VERSION else None
+
+    @classmethod
+    def load(cls, path: Path) -> LexicalIndex | None:
+        """Read a saved index; None when missing, unreadable or of another format."""
+        data = cls._read(path)
+        if data is None:
             return None
         chunks, terms = [], []
         for item in data["chunks"]:
             terms.append(Counter(item.pop("terms")))
-            chunks.append(Chunk(**item))
+            chunks.append(Chunk.model_construct(**item))  # written by save(): already valid
         return cls(chunks, terms, data["fingerprint"])
+
+    @classmethod
+    def stored_rows(cls, path: Path) -> list[tuple[str, dict]] | None:
+        """``(chunk id, metadata with doc_id)`` of a saved index, without building it."""
+        data = cls._read(path)
+        if data is None:
+            return None
+        return [(item["id"], {**item["metadata"], "doc_id": item["doc_id"]}) for item in data["chunks"]]

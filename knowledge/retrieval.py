@@ -21,7 +21,6 @@ DENSE_CANDIDATES = 40
 # A question naming a document (its place, its issuer, words of its title) lifts
 # every passage of that document by up to this share of a first rank.
 DOCUMENT_WEIGHT = 0.5
-# A question that contains a section's heading ("VNeID là gì?", "mục đích") points at it.
 HEADING_WEIGHT = 0.3
 
 
@@ -41,14 +40,12 @@ def _where(kind: str | None, doc_id: str | None) -> dict | None:
     return clauses[0] if clauses else None
 
 
-def heading_asked(section: str, asked: str) -> bool:
-    """True when the words of the section's own heading (two or more) occur in the question.
-
-    ``asked`` is the question's folded words with abbreviations expanded, space-padded.
-    """
+def heading_words(section: str) -> str:
+    """The folded words of a section's own heading, without its number, space-padded;
+    "" when shorter than three words (too common to point at one section)."""
     label = re.sub(r"^(?:[IVX]+\.|\d+(?:\.\d+)*\.|[a-zđ]\))\s*", "", section.rsplit(SECTION_SEPARATOR, 1)[-1])
     words = expanded_words(label)
-    return len(words) >= 3 and f" {' '.join(words)} " in asked
+    return f" {' '.join(words)} " if len(words) >= 3 else ""
 
 
 def source_of(chunk: Chunk, score: float) -> Source:
@@ -71,6 +68,7 @@ class Retriever:
         self.store = store if store is not None and store.embedder.dense else None
         self._position = {chunk.id: i for i, chunk in enumerate(index.chunks)}
         self._names = self._document_names(index.chunks)
+        self._headings = [heading_words(chunk.section) for chunk in index.chunks]
         # The dense model reads folded questions poorly: it gets them with diacritics restored.
         self._restorer = DiacriticRestorer([c.text for c in index.chunks]) if self.store else None
 
@@ -104,8 +102,8 @@ class Retriever:
         kind: str | None = None,
         doc_id: str | None = None,
         locality: str | None = None,
-    ) -> list[tuple[Chunk, float, float]]:
-        """Best chunks with their fused score and their lexical (BM25) score."""
+    ) -> list[tuple[Chunk, float]]:
+        """Best chunks with their fused scores, best first."""
         chunks = self.index.chunks
         allowed = None
         if kind or doc_id or locality:
@@ -127,12 +125,13 @@ class Retriever:
         asked = f" {' '.join(expanded_words(question))} "
         for index in fused:
             bonus = DOCUMENT_WEIGHT * prior.get(chunks[index].doc_id, 0.0)
-            if heading_asked(chunks[index].section, asked):
+            # A question containing a section's heading ("VNeID là gì?") points at it.
+            if self._headings[index] and self._headings[index] in asked:
                 bonus += HEADING_WEIGHT
             fused[index] += bonus / (RRF_K + 1)
         best = sorted(fused, key=fused.get, reverse=True)[:k]
-        return [(chunks[i], fused[i], lexical.get(i, 0.0)) for i in best]
+        return [(chunks[i], fused[i]) for i in best]
 
     def search(self, question: str, k: int = 10, **filters) -> list[Source]:
         """Best sources for a question, best first."""
-        return [source_of(chunk, score) for chunk, score, _ in self.ranked(question, k, **filters)]
+        return [source_of(chunk, score) for chunk, score in self.ranked(question, k, **filters)]

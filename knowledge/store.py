@@ -13,7 +13,9 @@ import chromadb
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.config import Settings as ChromaSettings
 
-from knowledge.embedding import Embedder, EmbeddingError
+from knowledge.embedding import Embedder
+from knowledge.errors import EmbeddingError, StoreError
+from knowledge.inventory import inventory
 from knowledge.records import Chunk
 
 COLLECTION_PREFIX = "hocvuso-chunks-"
@@ -21,8 +23,9 @@ COLLECTION_PREFIX = "hocvuso-chunks-"
 _CHUNK_FIELDS = ("doc_id", "kind", "title", "section", "locality")
 
 
-class StoreError(Exception):
-    """The chunk store cannot be reached or opened; the message is shown to the user."""
+def collection_name(embedder_key: str) -> str:
+    """The collection of the vectors of one embedder."""
+    return COLLECTION_PREFIX + embedder_key
 
 
 class ChromaEmbedding(EmbeddingFunction[Documents]):
@@ -62,15 +65,12 @@ def open_client(settings):
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_url:
         url = urlparse(settings.chroma_url)
-        try:
-            return chromadb.HttpClient(
-                host=url.hostname or "localhost",
-                port=url.port or (443 if url.scheme == "https" else 8000),
-                ssl=url.scheme == "https",
-                settings=chroma_settings,
-            )
-        except Exception as error:  # chromadb raises plain exceptions for connection errors
-            raise StoreError(f"không kết nối được Chroma tại {settings.chroma_url}: {error}") from error
+        return chromadb.HttpClient(
+            host=url.hostname or "localhost",
+            port=url.port or (443 if url.scheme == "https" else 8000),
+            ssl=url.scheme == "https",
+            settings=chroma_settings,
+        )
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
 
@@ -100,12 +100,16 @@ class ChunkStore:
 
     def __init__(self, settings, embedder: Embedder):
         self.embedder = embedder
-        self._client = open_client(settings)
-        self._collection = self._client.get_or_create_collection(
-            name=COLLECTION_PREFIX + embedder.key,
-            embedding_function=ChromaEmbedding(embedder),
-            configuration={"hnsw": {"space": "cosine"}},
-        )
+        where = settings.chroma_url or settings.chroma_dir
+        try:
+            self._client = open_client(settings)
+            self._collection = self._client.get_or_create_collection(
+                name=collection_name(embedder.key),
+                embedding_function=ChromaEmbedding(embedder),
+                configuration={"hnsw": {"space": "cosine"}},
+            )
+        except Exception as error:  # chromadb raises plain exceptions for I/O and connection errors
+            raise StoreError(f"không mở được kho Chroma tại {where}: {error}") from error
 
     def count(self) -> int:
         """Number of stored chunks."""
@@ -116,26 +120,9 @@ class ChunkStore:
         return self._collection.get(include=[])["ids"]
 
     def documents(self) -> dict[str, dict]:
-        """Per stored document: its chunk ids, source path and source hash.
-
-        The hash is empty when the document's chunks are incomplete or mixed, as an
-        interrupted ingest leaves them, so the next ingest writes it again.
-        """
+        """Per stored document: its chunk ids, source path and source hash."""
         result = self._collection.get(include=["metadatas"])
-        docs: dict[str, dict] = {}
-        for chunk_id, meta in zip(result["ids"], result["metadatas"]):
-            doc = docs.setdefault(
-                str(meta.get("doc_id")),
-                {"ids": set(), "source": meta.get("source", ""), "hashes": set(), "expected": set()},
-            )
-            doc["ids"].add(chunk_id)
-            doc["hashes"].add(meta.get("source_hash", ""))
-            doc["expected"].add(str(meta.get("doc_chunks", "")))
-        for doc in docs.values():
-            hashes, expected = doc.pop("hashes"), doc.pop("expected")
-            complete = len(hashes) == 1 and expected == {str(len(doc["ids"]))}
-            doc["source_hash"] = hashes.pop() if complete else ""
-        return docs
+        return inventory(zip(result["ids"], result["metadatas"]))
 
     def chunks(self) -> list[Chunk]:
         """Every stored chunk, in document and reading order."""
@@ -174,6 +161,9 @@ class ChunkStore:
         if k <= 0:
             return []
         result = self._collection.query(
-            query_embeddings=[list(map(float, vector))], n_results=k, where=where or None, include=["distances"]
+            query_embeddings=[list(map(float, vector))],
+            n_results=k,
+            where=where or None,
+            include=["distances"],
         )
-        return [(chunk_id, 1.0 - distance) for chunk_id, distance in zip(result["ids"][0], result["distances"][0])]
+        return [(i, 1.0 - distance) for i, distance in zip(result["ids"][0], result["distances"][0])]

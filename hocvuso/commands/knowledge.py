@@ -16,14 +16,13 @@ DEFAULT_EVAL_FILE = Path("../shared/eval/questions.jsonl")
 CITATIONS_SHOWN = 3
 
 
-def _open_kb(settings):
+def _open_kb():
     """Open the knowledge base or stop with a Vietnamese message."""
-    from knowledge.base import KnowledgeBase
-    from knowledge.embedding import EmbeddingError
-    from knowledge.store import StoreError
+    from hocvuso.services import Services
+    from knowledge.errors import EmbeddingError, StoreError
 
     try:
-        kb = KnowledgeBase.open(settings)
+        kb = Services().kb
     except (EmbeddingError, StoreError) as error:
         raise click.ClickException(str(error)) from error
     if kb.is_empty():
@@ -40,29 +39,25 @@ def ingest(paths: tuple[Path, ...], quiet: bool) -> None:
     Không chỉ đường dẫn thì nạp các kế hoạch và bài học có sẵn (knowledge/plans,
     knowledge/lessons). Chạy lại chỉ xử lý tệp đã đổi; tệp đã xóa được gỡ khỏi kho.
     """
-    from rich.console import Console
-
     from hocvuso.settings import load_settings
     from ingest.pipeline import ingest_paths
-    from knowledge.embedding import EmbeddingError
-    from knowledge.store import StoreError
+    from knowledge.errors import EmbeddingError, StoreError
 
-    console = Console(stderr=True)
     try:
         report = ingest_paths(load_settings(), list(paths) or None, progress=not quiet)
     except (EmbeddingError, StoreError) as error:
         raise click.ClickException(str(error)) from error
-    console.print(
+    click.echo(
         f"Đã nạp xong trong {report.seconds:.1f} giây: {len(report.added)} tài liệu mới, "
         f"{len(report.updated)} cập nhật, {len(report.unchanged)} không đổi, "
         f"{len(report.removed)} đã gỡ; ghi {report.chunks_written} đoạn, xóa {report.chunks_deleted} đoạn; "
         f"kho có {report.total_chunks} đoạn.",
-        highlight=False,
+        err=True,
     )
     for path, reason in report.failed:
-        console.print(f"[red]Bỏ qua[/red] {path}: {reason}", highlight=False)
+        click.secho(f"Bỏ qua {path}: {reason}", fg="red", err=True)
     if not report.ok:
-        console.print(f"[red]{len(report.failed)} tệp không nạp được.[/red]")
+        click.secho(f"{len(report.failed)} tệp không nạp được.", fg="red", err=True)
         sys.exit(1)
 
 
@@ -86,14 +81,13 @@ def _print_answer(answer) -> None:
 @click.option("--doc", "doc_id", help="Chỉ tìm trong một tài liệu (mã tài liệu, vd. tinh-nghe-an).")
 def ask(question: str | None, as_json: bool, batch: Path | None, kind: str | None, doc_id: str | None) -> None:
     """Hỏi đáp từ kho tri thức, kèm nguồn trích dẫn."""
-    from hocvuso.settings import load_settings
     from knowledge.evaluation import QuestionFileError, load_questions
 
     if not question and not batch:
         raise click.UsageError('Hãy nhập câu hỏi, ví dụ: hocvuso ask "Bình dân học vụ số là gì?"')
     if question and batch:
         raise click.UsageError("Chỉ dùng một trong hai: câu hỏi hoặc --batch.")
-    kb = _open_kb(load_settings())
+    kb = _open_kb()
     if question:
         answer = kb.ask(question, kind=kind, doc_id=doc_id)
         if as_json:
@@ -135,7 +129,6 @@ def eval_command(file: Path | None, as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from hocvuso.settings import load_settings
     from knowledge.evaluation import QuestionFileError, load_questions, score
 
     if file is None:
@@ -146,7 +139,7 @@ def eval_command(file: Path | None, as_json: bool) -> None:
         questions = load_questions(file)
     except QuestionFileError as error:
         raise click.ClickException(str(error)) from error
-    kb = _open_kb(load_settings())
+    kb = _open_kb()
     answers = [kb.ask(item["question"]).model_dump() for item in questions]
     report = score(questions, answers)
     if as_json:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sys
 
 import click
 
@@ -26,7 +27,53 @@ COMMANDS = [
 ]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Click's own usage errors are English; these cover the ones people actually meet.
+CLICK_PHRASES = [
+    ("Missing option", "Thiếu tùy chọn"),
+    ("Missing argument", "Thiếu đối số"),
+    ("No such option", "Không có tùy chọn"),
+    ("No such command", "Không có lệnh"),
+    ("Invalid value for", "Giá trị không hợp lệ cho"),
+    ("Got unexpected extra argument", "Thừa đối số"),
+    ("Got unexpected extra arguments", "Thừa các đối số"),
+    ("requires an argument", "cần một giá trị"),
+    ("is not one of", "không thuộc"),
+    ("does not exist", "không tồn tại"),
+    ("Did you mean", "Có phải ý bạn là"),
+]
+
+
+def vietnamese_usage_message(message: str) -> str:
+    """Translate click's common English usage-error phrases."""
+    for english, vietnamese in CLICK_PHRASES:
+        message = message.replace(english, vietnamese)
+    return message
+
+
+class VietnameseGroup(click.Group):
+    """A click group that reports errors in Vietnamese instead of click's English "Error:"."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as error:
+            if error.ctx is not None:
+                click.echo(error.ctx.get_usage().replace("Usage:", "Cách dùng:", 1), err=True)
+                click.echo(f"Xem thêm: {error.ctx.command_path} --help", err=True)
+            click.echo(f"Lỗi: {vietnamese_usage_message(error.format_message())}", err=True)
+            sys.exit(error.exit_code)
+        except click.ClickException as error:
+            click.echo(f"Lỗi: {error.format_message()}", err=True)
+            sys.exit(error.exit_code)
+        except click.Abort:
+            click.echo("Đã dừng.", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+@click.group(cls=VietnameseGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="In thêm nhật ký chi tiết.")
 def main(verbose: bool) -> None:
     """Trợ lý Bình dân học vụ số: hỏi đáp kế hoạch, bài học, trắc nghiệm, minh chứng.

@@ -255,7 +255,7 @@ class Assistant:
             log.exception("knowledge base error")
             raise AssistantUnavailable("knowledge base unavailable") from exc
         answered = answer.found and bool(answer.answer.strip())
-        sources = _distinct_sources(answer.sources) if answered else []
+        sources = answer.citations(MAX_CITATIONS) if answered else []
         citations = [Citation(s.title, s.section, s.doc_id, s.kind) for s in sources]
         # The question text is not logged: people type phone and ID numbers into
         # questions, and the evidence log can never be edited.
@@ -268,17 +268,6 @@ class Assistant:
         for lesson, section in lessons.items():
             self.evidence.append("lesson_read", user, channel, unit, {"lesson": lesson, "section": section})
         return [Reply(answer.answer.strip() if answered else texts.NOT_FOUND, citations=citations)]
-
-
-def _distinct_sources(sources: list) -> list:
-    """The first few sources, one per (document, section)."""
-    seen, kept = set(), []
-    for source in sources:
-        key = (source.doc_id, source.section)
-        if key not in seen:
-            seen.add(key)
-            kept.append(source)
-    return kept[:MAX_CITATIONS]
 
 
 def _menu_buttons() -> list[Button]:

@@ -84,8 +84,13 @@ class SentenceTransformerEmbedder(Embedder):
             raise EmbeddingError(
                 "chưa chọn mô hình: đặt HOCVUSO_EMBEDDING__MODEL là đường dẫn thư mục mô hình"
             )
-        from sentence_transformers import SentenceTransformer
-
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as error:
+            raise EmbeddingError(
+                "chưa cài sentence-transformers: pip install torch==2.13.0 "
+                "'hocvuso[sentence-transformers]'"
+            ) from error
         try:
             self._model = SentenceTransformer(model, device="cpu", local_files_only=True)
         except (OSError, ValueError) as error:

@@ -40,3 +40,20 @@ class Answer(BaseModel):
     answer: str
     found: bool
     sources: list[Source] = Field(default_factory=list)
+
+    def citations(self, limit: int) -> list[Source]:
+        """The first ``limit`` sources to cite, best first, one per (document, section).
+
+        ``sources`` keeps every retrieved passage (evaluation scores them); people
+        reading an answer want each section named once, not once per passage.
+        """
+        seen: set[tuple[str, str]] = set()
+        kept: list[Source] = []
+        for source in self.sources:
+            if len(kept) >= limit:
+                break
+            key = (source.doc_id, source.section)
+            if key not in seen:
+                seen.add(key)
+                kept.append(source)
+        return kept

@@ -33,6 +33,20 @@ def test_ask_prints_answer_and_citations(run):
     assert "Nguồn:" in result.output and "xã Nghĩa Trung — V. THỜI GIAN VÀ TRÁCH NHIỆM THỰC HIỆN" in result.output
 
 
+def test_ask_cites_each_section_once(run):
+    question = "Nghị quyết 57-NQ/TW của Bộ Chính trị ban hành ngày nào và về vấn đề gì?"
+    sources = json.loads(run("ask", "--json", question).output)["sources"]
+    shown = [(s["title"], s["section"]) for s in sources[:3]]
+    assert len(set(shown)) < len(shown)  # two passages of one section come back among the first
+
+    output = run("ask", question).output
+    cited = output.split("Nguồn:\n", 1)[1].strip().split("\n")
+    assert [line.split(". ", 1)[0].strip() for line in cited] == ["1", "2", "3"]
+    names = [line.split(". ", 1)[1] for line in cited]
+    assert len(set(names)) == 3
+    assert names[0] == f"{sources[0]['title']} — {sources[0]['section']}"
+
+
 def test_ask_json_contract(run):
     result = run("ask", "--json", "nq57 ban hanh ngay nao")
     data = json.loads(result.output)

@@ -63,9 +63,10 @@ def ingest(paths: tuple[Path, ...], quiet: bool) -> None:
 
 def _print_answer(answer) -> None:
     click.echo(answer.answer)
-    if answer.sources:
+    citations = answer.citations(CITATIONS_SHOWN)
+    if citations:
         click.echo("\nNguồn:" if answer.found else "\nTài liệu có thể liên quan:")
-        for number, source in enumerate(answer.sources[:CITATIONS_SHOWN], 1):
+        for number, source in enumerate(citations, 1):
             click.echo(f"  {number}. {source.title} — {source.section}")
 
 

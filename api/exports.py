@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from fastapi.responses import StreamingResponse
 
 from bot.evidence import EvidenceLog
+from hocvuso.settings import DEFAULT_TIMEZONE
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -35,7 +36,7 @@ def export_filename(fmt: str, date_from: date | None, date_to: date | None) -> s
 
 
 def export_response(db, fmt: str, date_from: date | None = None, date_to: date | None = None,
-                    unit: str | None = None) -> StreamingResponse:
+                    unit: str | None = None, timezone: str = DEFAULT_TIMEZONE) -> StreamingResponse:
     """Write the evidence export to a spooled file, then stream it back in chunks.
 
     XLSX is a zip archive and needs the whole workbook written before it can be
@@ -43,7 +44,7 @@ def export_response(db, fmt: str, date_from: date | None = None, date_to: date |
     """
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
     try:
-        rows = EvidenceLog(db).export(fmt, spool, date_from=date_from, date_to=date_to, unit=unit)
+        rows = EvidenceLog(db).export(fmt, spool, date_from=date_from, date_to=date_to, unit=unit, timezone=timezone)
     except BaseException:
         spool.close()
         raise

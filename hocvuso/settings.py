@@ -7,11 +7,14 @@ Build settings with :func:`load_settings`; nothing reads the environment at impo
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
+# Trainers count days in this zone (statistics, export filters); stored times stay UTC.
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 
 
 class EmbeddingSettings(BaseModel):
@@ -74,12 +77,23 @@ class Settings(BaseSettings):
     # is only good for a demo on one machine.
     pseudonym_secret: SecretStr = SecretStr("doi-khoa-nay-khi-trien-khai")
     max_message_chars: int = 2000
+    # IANA time zone of the calendar days in statistics and evidence exports.
+    timezone: str = DEFAULT_TIMEZONE
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     telegram: ChannelSettings = Field(default_factory=ChannelSettings)
     zalo: ChannelSettings = Field(default_factory=ChannelSettings)
     quiz: QuizSettings = Field(default_factory=QuizSettings)
     api: APISettings = Field(default_factory=APISettings)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"không có múi giờ “{name}” (ví dụ đúng: Asia/Ho_Chi_Minh)") from error
+        return name
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -35,6 +35,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    quiz_errors: list[str] = field(default_factory=list)  # each names the quiz file and item
     chunks_written: int = 0
     chunks_deleted: int = 0
     total_chunks: int = 0
@@ -42,8 +43,8 @@ class IngestReport:
 
     @property
     def ok(self) -> bool:
-        """True when every file was read."""
-        return not self.failed
+        """True when every file was read and the quiz bank is valid."""
+        return not self.failed and not self.quiz_errors
 
     @property
     def changed(self) -> bool:
@@ -119,8 +120,22 @@ def ingest_paths(settings, paths: list[Path] | None = None, progress: bool = Tru
     files, failed = collect_files([Path(p) for p in (paths or default_paths(settings))])
     report = _unchanged(settings, files) or _ingest(settings, files, progress)
     report.failed = failed + report.failed
+    report.quiz_errors = check_quiz_bank(settings)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def check_quiz_bank(settings) -> list[str]:
+    """Errors of the quiz bank next to the lessons (none when there is no quiz folder).
+
+    The quizzes are not ingested, but they cite the lessons' sections: checking them
+    with every ingest catches a lesson edit that breaks a quiz before the bots load it.
+    A knowledge folder without quizzes (documents only) is not an error here.
+    """
+    from knowledge.quizbank import validate_dir
+
+    quizzes = settings.knowledge_dir / "quizzes"
+    return validate_dir(quizzes, settings.knowledge_dir / "lessons") if quizzes.is_dir() else []
 
 
 def _pending_marker(settings, key: str) -> Path:

@@ -12,10 +12,11 @@ import math
 import re
 from functools import lru_cache
 
+from knowledge.definitions import asked_subject, defined_subjects, defines
 from knowledge.lexical import passage_terms, query_terms
 from knowledge.places import mentioned_places
 from knowledge.records import SECTION_SEPARATOR, Answer, Chunk
-from knowledge.retrieval import Retriever, source_of
+from knowledge.retrieval import Retriever, is_objectives, source_of
 from knowledge.scope import MESSAGES, classify
 from knowledge.textnorm import fold, looks_like_name, nfc
 from knowledge.vocabulary import ABBREVIATIONS
@@ -36,6 +37,7 @@ MAX_ANSWER_CHARS = 700
 POSITION_WEIGHTS = (1.0, 0.75, 0.6)  # prefer sentences of the best-ranked passages
 NAMING_WEIGHT = 0.2  # words that name the document say little about the sentence
 MISSING_ANCHOR_FACTOR = 0.3  # a sentence without the question's numbers is a poor answer
+DEFINITION_FACTOR = 2.0  # "X là gì?" is answered by the sentence "X là ..."
 SECTION_SHARE = 0.7  # a sentence matched mostly through its section path stands for the section
 
 _MARKER_ONLY_RE = re.compile(r"^\s*(?:[IVX]+|\d+(?:\.\d+)*|[A-ZĐ]{1,4})\.$")  # "1.", "I.", "TM."
@@ -90,9 +92,11 @@ class Answerer:
         if place:
             return Answer(answer=place, found=False)
         sources = [source_of(chunk, score) for chunk, score in ranked]
+        # A lesson's objectives restate questions without answering them.
+        answering = [(chunk, score) for chunk, score in ranked if not is_objectives(chunk)]
         text = None
-        if self._covers(question, retriever, context):
-            text = self.compose(question, retriever, ranked[:CONTEXT])
+        if answering and self._covers(question, retriever, context):
+            text = self.compose(question, retriever, answering[:CONTEXT])
         if not text:
             # Not sure enough to answer: say so, and still show where to look.
             return Answer(answer=MESSAGES["not_found"], found=False, sources=sources)
@@ -170,6 +174,7 @@ def _best_unit(question: str, folded_question: str, retriever: Retriever, ranked
     signer = bool(_SIGNER_CUE_RE.search(folded_question))
     # Numbers in a question (document numbers, years) must be in the answer.
     anchors = {t for t in terms if t.isdigit()}
+    subject = asked_subject(question)
     best: tuple[float, int, int, str] | None = None
     for c_index, (chunk, _) in enumerate(ranked):
         # Words naming the document (its title, its place) chose the document;
@@ -189,6 +194,8 @@ def _best_unit(question: str, folded_question: str, retriever: Retriever, ranked
                 value *= 1.0 + 0.5 * sum(bool(p.search(unit)) for p in cues)
                 if anchors and not anchors & held:
                     value *= MISSING_ANCHOR_FACTOR
+                if subject and defines(defined_subjects(unit), subject):
+                    value *= DEFINITION_FACTOR
                 if signer and looks_like_name(unit):
                     value += sum(asked.values()) * _weight(retriever, "ky")
                 value *= POSITION_WEIGHTS[c_index]
@@ -226,9 +233,12 @@ def _expand(lines: list[str], l_index: int, unit: str, wants_list: bool) -> str:
     if l_index > 0 and is_item and len(heading) <= HEADING_CHARS and not heading.startswith(("- ", "+ ")):
         # A list item is never shown without its heading ("d) Sở Nội vụ").
         picked.insert(0, heading)
-    # A lead-in ("... gồm:"), a heading line, or an item of a list asked for as a
-    # whole brings the lines that follow.
+    # A lead-in ("... gồm:"), a heading line, a paragraph right above a list (it
+    # introduces the list), or an item of a list asked for as a whole brings the
+    # lines that follow.
     follows = first.endswith(":") or (l_index == 0 and not first.endswith((".", ";")))
+    next_line = lines[l_index + 1] if l_index + 1 < len(lines) else ""
+    follows = follows or (not is_item and next_line.startswith(("- ", "+ ")))
     if follows or (wants_list and is_item):
         for line in lines[l_index + 1 :]:
             if len("\n".join(picked)) + len(line) > MAX_ANSWER_CHARS:

@@ -23,6 +23,15 @@ def rebuild_lexical_index(settings, store) -> LexicalIndex:
     return index
 
 
+def current_lexical_index(settings, store) -> LexicalIndex:
+    """The saved lexical index when it matches the store, else one rebuilt from the store."""
+    index = LexicalIndex.load(index_path(settings, store.embedder.key))
+    if index is None or index.fingerprint != fingerprint(store.ids()):
+        # Another process ingested into a shared Chroma: follow the store.
+        index = rebuild_lexical_index(settings, store)
+    return index
+
+
 class KnowledgeBase:
     """Search, answers, documents and sections over the ingested knowledge."""
 
@@ -41,11 +50,19 @@ class KnowledgeBase:
         from knowledge.store import ChunkStore
 
         store = ChunkStore(settings, make_embedder(settings.embedding))
-        index = LexicalIndex.load(index_path(settings, store.embedder.key))
-        if index is None or index.fingerprint != fingerprint(store.ids()):
-            # Another process ingested into a shared Chroma: follow the store.
-            index = rebuild_lexical_index(settings, store)
-        return cls(settings, store, index)
+        return cls(settings, store, current_lexical_index(settings, store))
+
+    def reload(self) -> None:
+        """Take in a re-ingest: re-read the index from the store, in place.
+
+        Everyone holding this knowledge base (the HTTP routes, the bots' assistant)
+        answers from the new content at once; a question being answered finishes
+        on the old index.
+        """
+        index = current_lexical_index(self.settings, self._store)
+        retriever = Retriever(index, self._store)
+        with self._lock:
+            self._index, self._retriever = index, retriever
 
     def is_empty(self) -> bool:
         """True when nothing has been ingested yet."""

@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 import re
 
+from knowledge.definitions import asked_subject, defined_subjects, defines
 from knowledge.diacritics import DiacriticRestorer
 from knowledge.lexical import LexicalIndex, expanded_words, passage_terms, query_terms
 from knowledge.records import SECTION_SEPARATOR, Chunk, Source
 from knowledge.textnorm import fold
+from knowledge.vocabulary import FOLDED_STOPWORDS
 
 # Reciprocal-rank fusion constant and the weight of each ranking. Lexical matching
 # weighs more: the plans' wording (symbols, names, dates) is what people ask about.
@@ -18,10 +20,16 @@ RRF_K = 20
 LEXICAL_WEIGHT = 1.0
 DENSE_WEIGHT = 0.1
 DENSE_CANDIDATES = 40
-# A question naming a document (its place, its issuer, words of its title) lifts
-# every passage of that document by up to this share of a first rank.
+# Evidence beyond the shared words multiplies a passage's BM25 score (so a passage
+# that matches far better still wins): the question names the passage's document
+# (its place, its issuer, words of its title; up to this share), holds its heading,
+# or asks what the passage defines ("VNeID là gì?").
 DOCUMENT_WEIGHT = 0.5
 HEADING_WEIGHT = 0.3
+DEFINITION_WEIGHT = 0.5
+# A lesson's objectives ("## Mục tiêu") announce what it teaches in the very words
+# people ask with, and answer nothing: they rank below the passages that do.
+OBJECTIVES_WEIGHT = 0.3
 
 
 def _matches(chunk: Chunk, kind: str | None, doc_id: str | None, locality: str | None) -> bool:
@@ -40,12 +48,35 @@ def _where(kind: str | None, doc_id: str | None) -> dict | None:
     return clauses[0] if clauses else None
 
 
-def heading_words(section: str) -> str:
-    """The folded words of a section's own heading, without its number, space-padded;
-    "" when shorter than three words (too common to point at one section)."""
+def heading_words(section: str) -> tuple[str, ...]:
+    """The folded words of a section's own heading, without its number; empty when
+    shorter than three words (too common to point at one section)."""
     label = re.sub(r"^(?:[IVX]+\.|\d+(?:\.\d+)*\.|[a-zđ]\))\s*", "", section.rsplit(SECTION_SEPARATOR, 1)[-1])
-    words = expanded_words(label)
-    return f" {' '.join(words)} " if len(words) >= 3 else ""
+    words = tuple(expanded_words(label))
+    return words if len(words) >= 3 else ()
+
+
+def holds_heading(asked: list[str], heading: tuple[str, ...]) -> bool:
+    """True when the question's words hold the heading's in order, with nothing but
+    function words between them ("ai được tham gia" holds "Ai tham gia?")."""
+    for start, word in enumerate(asked):
+        if word != heading[0]:
+            continue
+        found, position = 1, start + 1
+        while found < len(heading) and position < len(asked):
+            if asked[position] == heading[found]:
+                found += 1
+            elif asked[position] not in FOLDED_STOPWORDS:
+                break
+            position += 1
+        if found == len(heading):
+            return True
+    return False
+
+
+def is_objectives(chunk: Chunk) -> bool:
+    """True for a lesson's objectives section, which says what the lesson teaches."""
+    return chunk.kind == "lesson" and fold(chunk.section) == "muc tieu"
 
 
 def source_of(chunk: Chunk, score: float) -> Source:
@@ -69,6 +100,7 @@ class Retriever:
         self._position = {chunk.id: i for i, chunk in enumerate(index.chunks)}
         self._names = self._document_names(index.chunks)
         self._headings = [heading_words(chunk.section) for chunk in index.chunks]
+        self._defined = [defined_subjects(chunk.text) for chunk in index.chunks]
         # The dense model reads folded questions poorly: it gets them with diacritics restored.
         self._restorer = DiacriticRestorer([c.text for c in index.chunks]) if self.store else None
 
@@ -95,6 +127,23 @@ class Retriever:
         top = max(scores.values(), default=0.0)
         return {doc: score / top for doc, score in scores.items()} if top else {}
 
+    def _weigh(self, question: str, terms, lexical: dict[int, float]) -> None:
+        """Multiply the BM25 scores by the evidence beyond shared words."""
+        chunks = self.index.chunks
+        prior = self._document_prior(terms)
+        asked = expanded_words(question)
+        subject = asked_subject(question)
+        for index in lexical:
+            chunk = chunks[index]
+            factor = 1.0 + DOCUMENT_WEIGHT * prior.get(chunk.doc_id, 0.0)
+            if self._headings[index] and holds_heading(asked, self._headings[index]):
+                factor += HEADING_WEIGHT
+            if subject and defines(self._defined[index], subject):
+                factor += DEFINITION_WEIGHT
+            if is_objectives(chunk):
+                factor *= OBJECTIVES_WEIGHT
+            lexical[index] *= factor
+
     def ranked(
         self,
         question: str,
@@ -110,6 +159,7 @@ class Retriever:
             allowed = {i for i, c in enumerate(chunks) if _matches(c, kind, doc_id, locality)}
         terms = query_terms(question)
         lexical = self.index.scores(terms, allowed)
+        self._weigh(question, terms, lexical)
         fused: dict[int, float] = {}
         for rank, index in enumerate(sorted(lexical, key=lexical.get, reverse=True)):
             fused[index] = LEXICAL_WEIGHT / (RRF_K + rank + 1)
@@ -121,14 +171,6 @@ class Retriever:
                 dense = [i for i in dense if i in allowed]
             for rank, index in enumerate(dense):
                 fused[index] = fused.get(index, 0.0) + DENSE_WEIGHT / (RRF_K + rank + 1)
-        prior = self._document_prior(terms)
-        asked = f" {' '.join(expanded_words(question))} "
-        for index in fused:
-            bonus = DOCUMENT_WEIGHT * prior.get(chunks[index].doc_id, 0.0)
-            # A question containing a section's heading ("VNeID là gì?") points at it.
-            if self._headings[index] and self._headings[index] in asked:
-                bonus += HEADING_WEIGHT
-            fused[index] += bonus / (RRF_K + 1)
         best = sorted(fused, key=fused.get, reverse=True)[:k]
         return [(chunks[i], fused[i]) for i in best]
 

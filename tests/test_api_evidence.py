@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -41,7 +42,7 @@ def test_csv_export_is_utf8_with_bom_and_downloads_as_a_file(client, trainer_key
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0] == EXPORT_HEADER
     assert len(rows) - 1 == 2 * EVENTS_PER_ATTEMPT == int(response.headers["x-export-rows"])
-    assert {row[6] for row in rows[1:]} == {UNIT, "Phường Bến Thủy"}
+    assert {row[7] for row in rows[1:]} == {UNIT, "Phường Bến Thủy"}
 
 
 def test_xlsx_export_opens_in_openpyxl(client, trainer_key, seeded):  # noqa: F811
@@ -53,12 +54,13 @@ def test_xlsx_export_opens_in_openpyxl(client, trainer_key, seeded):  # noqa: F8
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == EXPORT_HEADER
     assert len(rows) - 1 == EVENTS_PER_ATTEMPT
-    assert {row[6] for row in rows[1:]} == {UNIT}
-    assert [row[3] for row in rows[1:]].count("quiz_answered") == 5
+    assert {row[7] for row in rows[1:]} == {UNIT}
+    assert [row[4] for row in rows[1:]].count("quiz_answered") == 5
 
 
-def test_export_filters_by_period(client, trainer_key, seeded):  # noqa: F811
-    today = datetime.now(UTC).date().isoformat()
+def test_export_filters_by_period(client, trainer_key, seeded, services):  # noqa: F811
+    # The events are logged now; periods are days in the configured zone (Vietnam), not UTC days.
+    today = datetime.now(ZoneInfo(services.settings.timezone)).date().isoformat()
     assert int(export(client, trainer_key, **{"from": today, "to": today}).headers["x-export-rows"]) == 14
     empty = export(client, trainer_key, format="xlsx", **{"from": "2001-01-01", "to": "2001-12-31"})
     rows = list(openpyxl.load_workbook(io.BytesIO(empty.content)).active.iter_rows(values_only=True))

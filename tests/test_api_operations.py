@@ -10,6 +10,8 @@ from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from api.app import create_app
+from bot import texts
+from bot.messages import IncomingMessage
 
 
 def samples(text: str) -> dict[tuple[str, tuple], float]:
@@ -52,8 +54,12 @@ def test_each_app_has_its_own_registry(services):  # noqa: F811
     assert REGISTRY.get_sample_value("hocvuso_http_requests_total") is None
 
 
-def test_admin_ingest_runs_in_the_background_and_refreshes_documents(client, admin_key):  # noqa: F811
+def test_admin_ingest_runs_in_the_background_and_refreshes_documents(client, admin_key, services):  # noqa: F811
     assert client.get("/v1/documents").json() == []
+    # The bots' assistant is built before the ingest and holds the knowledge base it got then.
+    assistant = services.assistant
+    question = IncomingMessage("telegram", "tg-1", text="VNeID là gì?")
+    assert assistant.handle(question)[0].text == texts.NOT_FOUND
     started = client.post("/v1/admin/ingest", headers=bearer(admin_key))
     assert started.status_code == 202
     job = started.json()
@@ -69,6 +75,11 @@ def test_admin_ingest_runs_in_the_background_and_refreshes_documents(client, adm
     # The app reopens the knowledge base after the run: the documents are there at once.
     kinds = [doc["kind"] for doc in client.get("/v1/documents").json()]
     assert kinds.count("plan") == 5
+    # ...and so does the assistant built before it.
+    reply = assistant.handle(question)[0]
+    assert "VNeID" in reply.text and reply.text != texts.NOT_FOUND
+    assert reply.citations and reply.citations[0].kind == "lesson"
+    assert client.post("/v1/ask", json={"question": "VNeID là gì?"}).json()["found"] is True
 
 
 def test_a_second_ingest_waits_for_the_first(client, admin_key):  # noqa: F811

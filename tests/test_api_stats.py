@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from fixtures_api import Play, api_settings, bearer, client, seed_attempts, services, trainer_key  # noqa: F401
+from sqlalchemy import update
+
+from api.deps import build_quiz_engine
+from hocvuso.db.models import QuizAttempt
 
 DAY1, DAY2 = date(2025, 3, 10), date(2025, 3, 11)
 NGHIA_TRUNG, BEN_THUY = "Xã Nghĩa Trung", "Phường Bến Thủy"
@@ -75,6 +79,18 @@ def test_questions_daily_and_scores(client, trainer_key, seeded):  # noqa: F811
     assert daily == {DAY1.isoformat(): (3, 3), DAY2.isoformat(): (1, 1)}
     scores = {row["score"]: row["attempts"] for row in get(client, trainer_key, "scores")}
     assert scores == {0: 0, 1: 0, 2: 1, 3: 1, 4: 1, 5: 1}
+
+
+def test_days_are_vietnam_days(client, trainer_key, services):  # noqa: F811
+    evening = datetime(2026, 11, 20, 18, 30, tzinfo=UTC)  # 01:30 on 21/11 in Vietnam
+    build_quiz_engine(services).start("e" * 64, "web", "vneid")
+    with services.db.session() as session:
+        session.execute(update(QuizAttempt).values(started_at=evening))
+    period = {"from": "2026-11-20", "to": "2026-11-21"}
+    rows = get(client, trainer_key, "daily", **period)
+    assert [(row["date"], row["attempts"]) for row in rows] == [("2026-11-20", 0), ("2026-11-21", 1)]
+    assert get(client, trainer_key, "overview", **{"from": "2026-11-21", "to": "2026-11-21"})["attempts"] == 1
+    assert get(client, trainer_key, "overview", **{"from": "2026-11-20", "to": "2026-11-20"})["attempts"] == 0
 
 
 @pytest.mark.parametrize("params", [

@@ -1,4 +1,4 @@
-"""Evidence export: XLSX opened with openpyxl, CSV with BOM, filters, CLI."""
+"""Evidence export: XLSX opened with openpyxl, CSV with BOM, filters by local (Vietnam) days, CLI."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from hocvuso.cli import main
 HEADER = [
     "Mã sự kiện",
     "Thời gian (UTC)",
+    "Thời gian (giờ Việt Nam)",
     "Loại sự kiện",
     "Mã loại",
     "Người dùng (bí danh)",
@@ -27,12 +28,13 @@ HEADER = [
     "Mã băm trước",
     "Mã băm",
 ]
-DAYS = {1: datetime(2025, 3, 1, 23, 59, tzinfo=UTC), 2: datetime(2025, 3, 2, 0, 1, tzinfo=UTC)}
+# Either side of midnight in Vietnam (UTC+7): 23:59 on 1 March and 00:01 on 2 March, local time.
+DAYS = {1: datetime(2025, 3, 1, 16, 59, tzinfo=UTC), 2: datetime(2025, 3, 1, 17, 1, tzinfo=UTC)}
 
 
 @pytest.fixture
 def log(database) -> EvidenceLog:
-    """Six events over two units; events 1-3 dated 2025-03-01 and 4-6 dated 2025-03-02."""
+    """Six events over two units; events 1-3 on 2025-03-01 and 4-6 on 2025-03-02, Vietnam time."""
     log = EvidenceLog(database)
     for number in range(6):
         unit = "Xã An Phú" if number % 2 == 0 else '=HYPERLINK("http://x")'
@@ -61,16 +63,17 @@ def test_xlsx_has_vietnamese_header_and_every_event(log):
     assert [row[0] for row in rows[1:]] == [1, 2, 3, 4, 5, 6]
     first = rows[1]
     assert first[1] == DAYS[1].replace(tzinfo=None)
-    assert first[2:7] == ("Hỏi đáp", "question_asked", "0" * 64, "zalo", "Xã An Phú")
-    assert json.loads(first[7]) == {"answered": False, "n": 0}
-    assert first[8] == "0" * 64 and len(first[9]) == 64
+    assert first[2] == datetime(2025, 3, 1, 23, 59)
+    assert first[3:8] == ("Hỏi đáp", "question_asked", "0" * 64, "zalo", "Xã An Phú")
+    assert json.loads(first[8]) == {"answered": False, "n": 0}
+    assert first[9] == "0" * 64 and len(first[10]) == 64
 
 
 def test_xlsx_keeps_user_text_as_text_not_formula(log):
     out = io.BytesIO()
     log.export("xlsx", out)
     sheet = load_workbook(io.BytesIO(out.getvalue())).active
-    cell = sheet.cell(row=3, column=7)
+    cell = sheet.cell(row=3, column=8)
     assert cell.value == '=HYPERLINK("http://x")'
     assert cell.data_type == "s"
 
@@ -83,9 +86,10 @@ def test_csv_is_utf8_with_bom_and_parses_back(log):
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0] == HEADER
     assert [row[0] for row in rows[1:]] == ["1", "2", "3", "4", "5", "6"]
-    assert rows[1][1] == "2025-03-01 23:59:00"
-    assert rows[1][6] == "Xã An Phú"
-    assert rows[2][6] == '\'=HYPERLINK("http://x")'  # a spreadsheet shows it, never runs it
+    assert rows[1][1:3] == ["2025-03-01 16:59:00", "2025-03-01 23:59:00"]
+    assert rows[4][1:3] == ["2025-03-01 17:01:00", "2025-03-02 00:01:00"]
+    assert rows[1][7] == "Xã An Phú"
+    assert rows[2][7] == '\'=HYPERLINK("http://x")'  # a spreadsheet shows it, never runs it
     assert not out.closed
 
 
@@ -99,6 +103,26 @@ def test_date_and_unit_filters(log):
     assert exported_ids(date_to=date(2025, 3, 1)) == [1, 2, 3]
     assert exported_ids(date_from=date(2025, 3, 1), date_to=date(2025, 3, 2), unit="Xã An Phú") == [1, 3, 5]
     assert exported_ids(date_from=date(2025, 3, 3)) == []
+    # The same events counted in UTC days all fall on 1 March.
+    assert exported_ids(date_from=date(2025, 3, 1), date_to=date(2025, 3, 1), timezone="UTC") == [1, 2, 3, 4, 5, 6]
+
+
+def test_an_evening_event_in_utc_counts_on_the_next_local_day(database):
+    log = EvidenceLog(database)
+    log.append("lesson_read", "b2" * 32, "telegram", "Phường Bến Thủy", {"lesson": "02-vneid"})
+    with database.engine.begin() as connection:
+        connection.execute(text("UPDATE evidence_events SET created_at = :t"), {"t": datetime(2026, 11, 20, 18, 30)})
+
+    def exported(day: date, timezone: str = "Asia/Ho_Chi_Minh") -> list[list[str]]:
+        out = io.BytesIO()
+        log.export("csv", out, date_from=day, date_to=day, timezone=timezone)
+        return list(csv.reader(io.StringIO(out.getvalue().decode("utf-8-sig"))))
+
+    assert len(exported(date(2026, 11, 20))) == 1, "only the header: it is already 21/11 in Vietnam"
+    rows = exported(date(2026, 11, 21))
+    assert rows[1][1:3] == ["2026-11-20 18:30:00", "2026-11-21 01:30:00"]
+    utc_rows = exported(date(2026, 11, 20), timezone="UTC")
+    assert utc_rows[0][2] == "Thời gian (UTC)" and utc_rows[1][2] == "2026-11-20 18:30:00"
 
 
 def test_unknown_format_is_refused(log):

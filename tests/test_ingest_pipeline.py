@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from fixtures_knowledge import PLANS_DIR
+from fixtures_knowledge import PLANS_DIR, corpus_dirs, make_corpus  # noqa: F401
 from hocvuso.cli import main
 from hocvuso.settings import load_settings
 from ingest.pipeline import ingest_paths
@@ -120,3 +120,84 @@ def test_an_interrupted_run_is_completed_by_the_next(workspace):
     assert stored_ids(settings) == complete
     assert not (settings.data_dir / "index" / "ingest-none.pending").exists()
     assert ingest_paths(settings, [plans], progress=False).unchanged == ["tinh-nghe-an", "xa-nghia-trung"]
+
+
+BROKEN_QUIZ = """\
+topic: lua-dao
+topic_name: Giữ an toàn mã OTP
+lesson: 90-thu-nghiem
+questions:
+  - id: lua-dao-01
+    question: "Ai được phép biết mã OTP của bạn?"
+    options: ["Không ai cả", "Nhân viên ngân hàng", "Công an"]
+    correct: 1
+    explanation: "Mã OTP là chìa khóa tài khoản: không đưa cho bất kỳ ai."
+    section: "Tóm tắt"
+    difficulty: easy
+  - id: lua-dao-02
+    question: "Mã OTP dùng được mấy lần?"
+    options: ["Một lần", "Mãi mãi"]
+    correct: 3
+    explanation: "Mã OTP là dãy số dùng một lần."
+    section: "Các bước"
+    difficulty: easy
+  - id: lua-dao-03
+    question: "Ngân hàng có gọi điện xin mã OTP không?"
+    options: ["Có", "Không bao giờ"]
+    correct: 2
+    explanation: "Ngân hàng và công an không bao giờ gọi điện xin mã OTP."
+    section: "Mục không có"
+    difficulty: easy
+"""
+
+
+def test_cli_ingest_reports_quiz_errors_and_still_ingests_the_documents(tmp_path, monkeypatch):
+    knowledge = tmp_path / "knowledge"
+    plans, lessons = make_corpus(knowledge)
+    shutil.rmtree(plans)
+    plans.mkdir()
+    shutil.copy(PLANS_DIR / "xa-nghia-trung.txt", plans / "xa-nghia-trung.txt")
+    quizzes = knowledge / "quizzes"
+    quizzes.mkdir()
+    (quizzes / "90-thu-nghiem.yaml").write_text(BROKEN_QUIZ, encoding="utf-8")
+    monkeypatch.setenv("HOCVUSO_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("HOCVUSO_KNOWLEDGE_DIR", str(knowledge))
+    monkeypatch.setenv("HOCVUSO_EMBEDDING__BACKEND", "none")
+
+    result = CliRunner().invoke(main, ["ingest", "--quiet"])
+
+    assert result.exit_code == 1
+    assert "2 tài liệu mới" in result.output and "2 lỗi" in result.output
+    lines = result.output.splitlines()
+    out_of_range = next(line for line in lines if "lua-dao-02" in line)
+    assert "90-thu-nghiem.yaml" in out_of_range and "'correct' = 3" in out_of_range
+    wrong_section = next(line for line in lines if "lua-dao-03" in line)
+    assert "90-thu-nghiem.yaml" in wrong_section and "Mục không có" in wrong_section
+    assert "lua-dao-01" not in result.output
+    # The documents are in the store all the same.
+    settings = load_settings(data_dir=tmp_path / "data", knowledge_dir=knowledge, embedding={"backend": "none"})
+    kb = KnowledgeBase.open(settings)
+    assert sorted(doc["doc_id"] for doc in kb.documents()) == ["90-thu-nghiem", "xa-nghia-trung"]
+    assert kb.ask("mã OTP là gì").found
+
+    # Fixed, the next run (nothing to re-ingest) passes.
+    (quizzes / "90-thu-nghiem.yaml").write_text(
+        BROKEN_QUIZ.replace("correct: 3", "correct: 1").replace("Mục không có", "Các bước"), encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["ingest", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "2 không đổi" in result.output and "lỗi" not in result.output
+
+
+def test_a_reingest_is_taken_in_by_an_open_knowledge_base(tmp_path, corpus_dirs):
+    plans, lessons = corpus_dirs
+    settings = load_settings(data_dir=tmp_path / "data", knowledge_dir=plans.parent, embedding={"backend": "none"})
+    kb = KnowledgeBase.open(settings)
+    assert kb.is_empty() and not kb.ask("mã OTP là gì").found
+
+    report = ingest_paths(settings, [lessons], progress=False)
+    kb.reload()
+
+    assert report.ok and not kb.is_empty()
+    assert kb.ask("mã OTP là gì").found
+    assert [doc["doc_id"] for doc in kb.documents()] == ["90-thu-nghiem"]

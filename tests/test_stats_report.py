@@ -1,4 +1,7 @@
-"""Trainer statistics against values computed independently from the seeded records."""
+"""Trainer statistics against values computed independently from the seeded records.
+
+Dates are calendar days in Vietnam (UTC+7, the default zone); records are stored in UTC.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import json
 import random
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -29,6 +33,11 @@ TOPICS = ["vneid", "lua-dao"]
 QUESTIONS = [f"{topic}-{n:02d}" for topic in TOPICS for n in range(1, 7)]
 UNITS = ["Xã An Phú", "Phường Bến Nghé", None]
 DAY0 = datetime(2025, 3, 1, tzinfo=UTC)
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def vietnam_day(moment: datetime) -> date:
+    return moment.astimezone(VIETNAM).date()
 
 
 def seed(database, users: int = 60, rng_seed: int = 7) -> tuple[list[dict], list[dict], list[dict]]:
@@ -148,7 +157,7 @@ def test_overview_filters(seeded, f):
     database, attempts, _, events = seeded
 
     def selected(record_time: datetime, unit) -> bool:
-        day = record_time.date()
+        day = vietnam_day(record_time)
         return (
             (f.date_from is None or day >= f.date_from)
             and (f.date_to is None or day <= f.date_to)
@@ -234,19 +243,66 @@ def test_most_missed_orders_by_miss_rate(seeded):
 
 def test_daily_series_fills_quiet_days(seeded):
     database, attempts, _, events = seeded
-    f = StatsFilter(date_from=date(2025, 2, 28), date_to=date(2025, 3, 5))
+    f = StatsFilter(date_from=date(2025, 2, 28), date_to=date(2025, 3, 6))
     rows = daily(database, f)
-    assert [row["date"] for row in rows] == [(date(2025, 2, 28) + timedelta(days=n)).isoformat() for n in range(6)]
+    assert [row["date"] for row in rows] == [(date(2025, 2, 28) + timedelta(days=n)).isoformat() for n in range(7)]
     for row in rows:
         day = date.fromisoformat(row["date"])
-        started = [a for a in attempts if a["started_at"].date() == day]
-        happened = [e for e in events if e["created_at"].date() == day]
+        started = [a for a in attempts if vietnam_day(a["started_at"]) == day]
+        happened = [e for e in events if vietnam_day(e["created_at"]) == day]
         assert row["attempts"] == len(started)
         assert row["participants"] == len({a["user"] for a in started})
         assert row["questions_asked"] == len(happened)
         assert row["active_users"] == len({e["user"] for e in happened})
     assert rows[0]["attempts"] == 0 and rows[-1]["attempts"] == 0
     assert daily(database, StatsFilter())[0]["date"] == "2025-03-01"
+
+
+def test_an_evening_in_utc_counts_on_the_next_day_in_vietnam(database):
+    evening = datetime(2026, 11, 20, 18, 30, tzinfo=UTC)  # 01:30 on 21/11 in Vietnam
+    user = "c3" * 32
+    with database.session() as session:
+        session.add(
+            QuizAttempt(
+                user=user,
+                channel="telegram",
+                unit="Xã Nghĩa Trung",
+                topic="vneid",
+                question_ids=["vneid-01"],
+                option_orders=[[0, 1, 2, 3]],
+                current_index=0,
+                score=0,
+                total=1,
+                status="open",
+                started_at=evening,
+            )
+        )
+        session.add(
+            EvidenceEvent(
+                id=1,
+                created_at=evening,
+                event_type="question_asked",
+                user=user,
+                channel="telegram",
+                data="{}",
+                prev_hash="",
+                hash="",
+            )
+        )
+    day = {"participants": 1, "attempts": 1, "questions_asked": 1, "active_users": 1}
+    assert daily(database, StatsFilter()) == [{"date": "2026-11-21", **day}]
+
+    def counted(on: date, timezone: str = "Asia/Ho_Chi_Minh") -> tuple[int, int]:
+        result = overview(database, StatsFilter(date_from=on, date_to=on, timezone=timezone))
+        return result["attempts"], result["questions_asked"]
+
+    assert counted(date(2026, 11, 21)) == (1, 1)
+    assert counted(date(2026, 11, 20)) == (0, 0)
+    # The zone is a setting: counted in UTC, the same records fall on 20/11.
+    assert counted(date(2026, 11, 20), "UTC") == (1, 1)
+    assert daily(database, StatsFilter(timezone="UTC"))[0]["date"] == "2026-11-20"
+    across = daily(database, StatsFilter(date_from=date(2026, 11, 20), date_to=date(2026, 11, 21)))
+    assert [(row["date"], row["attempts"]) for row in across] == [("2026-11-20", 0), ("2026-11-21", 1)]
 
 
 def test_score_distribution(seeded):
@@ -279,6 +335,26 @@ def test_cli_stats_json_equals_the_library_report(seeded, database_url, tmp_path
     assert result.exit_code == 0, result.output
     f = StatsFilter(date(2025, 3, 1), date(2025, 3, 2), "Xã An Phú")
     assert json.loads(result.stdout) == json.loads(json.dumps(report(database, f)))
+
+
+def test_cli_stats_days_follow_the_timezone_setting(seeded, database_url, tmp_path):
+    database, attempts, _, _ = seeded
+    args = ["stats", "--json", "--from", "2025-03-04", "--to", "2025-03-04"]
+    by_zone = {}
+    for timezone, zone in (("Asia/Ho_Chi_Minh", VIETNAM), ("UTC", UTC)):
+        env = {
+            "HOCVUSO_DATABASE_URL": database_url,
+            "HOCVUSO_KNOWLEDGE_DIR": str(tmp_path / "none"),
+            "HOCVUSO_TIMEZONE": timezone,
+        }
+        result = CliRunner().invoke(main, args, env=env)
+        assert result.exit_code == 0, result.output
+        document = json.loads(result.stdout)
+        assert document["filter"]["timezone"] == timezone
+        expected = sum(a["started_at"].astimezone(zone).date() == date(2025, 3, 4) for a in attempts)
+        by_zone[timezone] = document["overview"]["attempts"]
+        assert by_zone[timezone] == expected
+    assert by_zone["UTC"] != by_zone["Asia/Ho_Chi_Minh"], "the seed has attempts either side of local midnight"
 
 
 def test_cli_stats_prints_vietnamese_tables(seeded, database_url, tmp_path):

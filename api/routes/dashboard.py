@@ -94,7 +94,8 @@ def _parse_day(text: str, label: str, problems: list[str]) -> date | None:
     return day
 
 
-def _read_filter(date_from: str, date_to: str, unit: str, topic: str) -> tuple[stats.StatsFilter, list[str]]:
+def _read_filter(date_from: str, date_to: str, unit: str, topic: str,
+                 timezone: str) -> tuple[stats.StatsFilter, list[str]]:
     problems: list[str] = []
     start = _parse_day(date_from, "“Từ ngày”", problems)
     end = _parse_day(date_to, "“Đến ngày”", problems)
@@ -102,7 +103,7 @@ def _read_filter(date_from: str, date_to: str, unit: str, topic: str) -> tuple[s
         problems.append("“Từ ngày” sau “Đến ngày”: đã đổi chỗ hai ngày.")
         start, end = end, start
     return stats.StatsFilter(date_from=start, date_to=end, unit=unit.strip() or None,
-                             topic=topic.strip() or None), problems
+                             topic=topic.strip() or None, timezone=timezone), problems
 
 
 def _percent(value: float | None) -> str:
@@ -181,7 +182,7 @@ def dashboard(
     key = _signed_in(request, db)
     if key is None:
         return _to_login(request)
-    f, problems = _read_filter(date_from, date_to, unit, topic)
+    f, problems = _read_filter(date_from, date_to, unit, topic, settings.timezone)
     pass_ratio = settings.quiz.pass_ratio
     daily = stats.daily(db, f)
     scores = stats.score_distribution(db, f)
@@ -207,7 +208,7 @@ def dashboard(
 
 @router.get("/export", name="dashboard_export")
 def export(
-    request: Request, db: DatabaseDep,
+    request: Request, db: DatabaseDep, settings: SettingsDep,
     format: Annotated[Literal["csv", "xlsx"], Query()] = "csv",
     date_from: Annotated[str, Query(alias="from", max_length=20)] = "",
     date_to: Annotated[str, Query(alias="to", max_length=20)] = "",
@@ -216,5 +217,5 @@ def export(
     """Download the evidence of the filtered period and unit (evidence has no topic)."""
     if _signed_in(request, db) is None:
         return _to_login(request)
-    f, _ = _read_filter(date_from, date_to, unit, "")
-    return export_response(db, format, f.date_from, f.date_to, f.unit)
+    f, _ = _read_filter(date_from, date_to, unit, "", settings.timezone)
+    return export_response(db, format, f.date_from, f.date_to, f.unit, f.timezone)

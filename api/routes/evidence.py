@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from api.deps import DatabaseDep, TrainerKey
+from api.deps import DatabaseDep, SettingsDep, TrainerKey
 from api.errors import error_responses
 from api.exports import CONTENT_TYPES, export_response
 from api.filters import DateFrom, DateTo, Unit, check_period
@@ -34,13 +34,13 @@ class Verification(BaseModel):
     }},
 )
 def export_evidence(
-    trainer: TrainerKey, db: DatabaseDep,
+    trainer: TrainerKey, db: DatabaseDep, settings: SettingsDep,
     format: Annotated[Literal["csv", "xlsx"], Query(description="Định dạng tệp.")] = "csv",
     date_from: DateFrom = None, date_to: DateTo = None, unit: Unit = None,
 ) -> StreamingResponse:
     """Download the evidence events of a period (and unit) as a file."""
     check_period(date_from, date_to)
-    return export_response(db, format, date_from, date_to, (unit or "").strip() or None)
+    return export_response(db, format, date_from, date_to, (unit or "").strip() or None, settings.timezone)
 
 
 @router.get("/verify", response_model=Verification, summary="Kiểm tra tính toàn vẹn của chuỗi minh chứng")

@@ -64,7 +64,7 @@ class MissedRow(QuestionRow):
 
 
 class DayRow(BaseModel):
-    """Activity of one UTC day."""
+    """Activity of one calendar day in the configured time zone (Vietnam's by default)."""
 
     date: date
     participants: int

@@ -38,13 +38,15 @@ def ingest(paths: tuple[Path, ...], quiet: bool) -> None:
 
     Không chỉ đường dẫn thì nạp các kế hoạch và bài học có sẵn (knowledge/plans,
     knowledge/lessons). Chạy lại chỉ xử lý tệp đã đổi; tệp đã xóa được gỡ khỏi kho.
+    Mỗi lần nạp cũng kiểm tra bộ câu hỏi trắc nghiệm (knowledge/quizzes).
     """
     from hocvuso.settings import load_settings
     from ingest.pipeline import ingest_paths
     from knowledge.errors import EmbeddingError, StoreError
 
+    settings = load_settings()
     try:
-        report = ingest_paths(load_settings(), list(paths) or None, progress=not quiet)
+        report = ingest_paths(settings, list(paths) or None, progress=not quiet)
     except (EmbeddingError, StoreError) as error:
         raise click.ClickException(str(error)) from error
     click.echo(
@@ -56,8 +58,18 @@ def ingest(paths: tuple[Path, ...], quiet: bool) -> None:
     )
     for path, reason in report.failed:
         click.secho(f"Bỏ qua {path}: {reason}", fg="red", err=True)
-    if not report.ok:
+    if report.failed:
         click.secho(f"{len(report.failed)} tệp không nạp được.", fg="red", err=True)
+    if report.quiz_errors:
+        click.secho(
+            f"Bộ câu hỏi trắc nghiệm ({settings.knowledge_dir / 'quizzes'}) có {len(report.quiz_errors)} lỗi; "
+            "tài liệu vẫn được nạp, nhưng cần sửa các lỗi này trước khi chạy bot:",
+            fg="red",
+            err=True,
+        )
+        for error in report.quiz_errors:
+            click.secho(f"  - {error}", fg="red", err=True)
+    if not report.ok:
         sys.exit(1)
 
 

@@ -29,6 +29,7 @@ class DateParam(click.ParamType):
 
 
 DATE = DateParam()
+DAY_HELP = "{} (theo giờ Việt Nam, hoặc múi giờ HOCVUSO_TIMEZONE; tính cả ngày này)."
 
 
 def _check_range(date_from: date | None, date_to: date | None) -> None:
@@ -89,8 +90,8 @@ def verify() -> None:
 @evidence.command(name="export")
 @click.option("--format", "fmt", default=None, help="csv hoặc xlsx (mặc định: theo đuôi tệp --out).")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Tệp kết quả.")
-@click.option("--from", "date_from", type=DATE, help="Từ ngày (UTC, tính cả ngày này).")
-@click.option("--to", "date_to", type=DATE, help="Đến ngày (UTC, tính cả ngày này).")
+@click.option("--from", "date_from", type=DATE, help=DAY_HELP.format("Từ ngày"))
+@click.option("--to", "date_to", type=DATE, help=DAY_HELP.format("Đến ngày"))
 @click.option("--unit", help="Chỉ xuất sự kiện của đơn vị này.")
 def export(fmt: str | None, out: Path, date_from: date | None, date_to: date | None, unit: str | None) -> None:
     """Xuất minh chứng ra CSV (UTF-8 có BOM) hoặc Excel, tiêu đề cột tiếng Việt."""
@@ -106,7 +107,9 @@ def export(fmt: str | None, out: Path, date_from: date | None, date_to: date | N
     with _services() as services:
         try:
             with partial.open("wb") as stream:
-                rows = EvidenceLog(services.db).export(fmt, stream, date_from, date_to, unit)
+                rows = EvidenceLog(services.db).export(
+                    fmt, stream, date_from, date_to, unit, timezone=services.settings.timezone
+                )
             os.replace(partial, out)
         except EvidenceError as error:
             raise click.ClickException(str(error)) from error
@@ -116,8 +119,8 @@ def export(fmt: str | None, out: Path, date_from: date | None, date_to: date | N
 
 
 @click.command(name="stats")
-@click.option("--from", "date_from", type=DATE, help="Từ ngày (UTC, tính cả ngày này).")
-@click.option("--to", "date_to", type=DATE, help="Đến ngày (UTC, tính cả ngày này).")
+@click.option("--from", "date_from", type=DATE, help=DAY_HELP.format("Từ ngày"))
+@click.option("--to", "date_to", type=DATE, help=DAY_HELP.format("Đến ngày"))
 @click.option("--unit", help="Chỉ tính đơn vị này.")
 @click.option("--topic", help="Chỉ tính chủ đề này (ví dụ vneid).")
 @click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
@@ -129,7 +132,7 @@ def stats(date_from: date | None, date_to: date | None, unit: str | None, topic:
     with _services() as services:
         result = report(
             services.db,
-            StatsFilter(date_from, date_to, unit, topic),
+            StatsFilter(date_from, date_to, unit, topic, timezone=services.settings.timezone),
             questions=_question_texts(services.settings),
             pass_ratio=services.settings.quiz.pass_ratio,
         )

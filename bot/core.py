@@ -146,7 +146,7 @@ class Assistant:
         rows = self.quiz.history(user)
         if not rows:
             return f"{texts.NO_RESULTS}\n{texts.unit_current(unit)}"
-        return texts.results(rows, unit)
+        return texts.results(rows, unit, self.settings.timezone)
 
     # Quiz
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.messages import Citation
-
-# Vietnam has one time zone and no daylight saving time.
-VIETNAM_TIME = timezone(timedelta(hours=7))
 
 WELCOME = (
     "Xin chào! Mình là Trợ lý Bình dân học vụ số.\n"
@@ -155,13 +153,13 @@ def unit_current(unit: str | None) -> str:
     return f"Đơn vị hiện tại của bạn: {unit}." if unit else "Bạn chưa đăng ký đơn vị."
 
 
-def results(rows: list[dict], unit: str | None) -> str:
-    """The user's recent completed attempts, newest first."""
+def results(rows: list[dict], unit: str | None, zone: str) -> str:
+    """The user's recent completed attempts, newest first, times in ``zone``."""
     lines = ["Kết quả các bài gần đây của bạn:"]
     for row in rows:
         verdict = "đạt" if row["passed"] else "chưa đạt"
         name = row["topic_name"] or MIXED_TOPICS
-        lines.append(f"• {format_time(row['completed_at'])} – {name}: {row['score']}/{row['total']} ({verdict})")
+        lines.append(f"• {format_time(row['completed_at'], zone)} – {name}: {row['score']}/{row['total']} ({verdict})")
     lines.append(unit_current(unit))
     return "\n".join(lines)
 
@@ -184,6 +182,6 @@ def choose_hint(count: int) -> str:
     return f"(Gõ số từ 1 đến {count} để chọn.)"
 
 
-def format_time(moment: datetime) -> str:
-    """A UTC time as Vietnam local time, e.g. 14/05/2025 09:30."""
-    return moment.astimezone(VIETNAM_TIME).strftime("%d/%m/%Y %H:%M")
+def format_time(moment: datetime, zone: str) -> str:
+    """A UTC time in the local time zone ``zone``, e.g. 14/05/2025 09:30."""
+    return moment.astimezone(ZoneInfo(zone)).strftime("%d/%m/%Y %H:%M")

@@ -22,7 +22,7 @@ _DEFINITION_RE = re.compile(
 # A parenthesis naming the subject otherwise: "(còn gọi là xác minh hai bước)", "(AI)".
 _ALIAS_RE = re.compile(r"^(?:còn gọi là|hay|gọi tắt là|viết tắt là)\s+", re.IGNORECASE)
 # Folded forms of "what is X" questions: X before "là gì", or after "thế nào là".
-_ASKED_BEFORE = (("la", "gi"), ("la", "cai", "gi"), ("nghia", "la", "gi"))
+_ASKED_BEFORE = (("co", "nghia", "la", "gi"), ("nghia", "la", "gi"), ("la", "cai", "gi"), ("la", "gi"))
 _ASKED_AFTER = (("the", "nao", "la"), ("the", "nao", "duoc", "goi", "la"))
 # Particles that may end a question after its subject ("thế nào là OTP vậy ạ").
 _PARTICLES = frozenset("vay a ha nhi nhe nha the day".split())

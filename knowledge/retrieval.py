@@ -1,4 +1,7 @@
-"""Hybrid retrieval: BM25 over folded tokens fused with dense vectors, with filters."""
+"""Retrieval with filters: BM25 over folded tokens, fused with dense vectors when there are any.
+
+The default embedding backend ``none`` makes no vectors: retrieval is then BM25 alone.
+"""
 
 from __future__ import annotations
 

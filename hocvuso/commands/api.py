@@ -60,7 +60,7 @@ def add(role: str, name: str) -> None:
 @keys.command(name="revoke")
 @click.argument("key_id", type=click.IntRange(1))
 def revoke(key_id: int) -> None:
-    """Thu hồi khóa theo số (xem `hocvuso keys list`)."""
+    """Thu hồi khóa số KEY_ID (xem số ở `hocvuso keys list`)."""
     from api.keys import revoke_key
 
     services = _services()

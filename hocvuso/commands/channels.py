@@ -89,7 +89,7 @@ def zalo_command() -> None:
 @click.option("--url", help="Địa chỉ HTTPS công khai của webhook, ví dụ "
               "https://tenmien.vn/webhooks/telegram (mặc định: HOCVUSO_<KÊNH>__WEBHOOK_URL).")
 def set_webhook_command(channel: str, url: str | None) -> None:
-    """Đăng ký webhook của kênh CHANNEL (telegram hoặc zalo) kèm mã bí mật."""
+    """Đăng ký webhook của một kênh (telegram hoặc zalo) kèm mã bí mật HOCVUSO_<KÊNH>__WEBHOOK_SECRET."""
     from hocvuso.settings import load_settings
 
     settings = load_settings()
@@ -109,7 +109,7 @@ def set_webhook_command(channel: str, url: str | None) -> None:
 @bot.command(name="delete-webhook")
 @click.argument("channel", type=click.Choice(CHANNELS))
 def delete_webhook_command(channel: str) -> None:
-    """Hủy webhook của kênh CHANNEL để chạy lại bằng long polling."""
+    """Hủy webhook của một kênh (telegram hoặc zalo) để chạy lại bằng long polling."""
     from hocvuso.settings import load_settings
 
     _run(channel, load_settings(), "delete_webhook")

@@ -93,7 +93,10 @@ def _print_answer(answer) -> None:
 @click.option("--kind", type=click.Choice(["plan", "lesson"]), help="Chỉ tìm trong kế hoạch hoặc bài học.")
 @click.option("--doc", "doc_id", help="Chỉ tìm trong một tài liệu (mã tài liệu, vd. tinh-nghe-an).")
 def ask(question: str | None, as_json: bool, batch: Path | None, kind: str | None, doc_id: str | None) -> None:
-    """Hỏi đáp từ kho tri thức, kèm nguồn trích dẫn."""
+    """Hỏi đáp từ kho tri thức, kèm nguồn trích dẫn.
+
+    QUESTION là câu hỏi, gõ có hoặc không dấu; nhiều câu một lúc thì dùng --batch.
+    """
     from knowledge.evaluation import QuestionFileError, load_questions
 
     if not question and not batch:

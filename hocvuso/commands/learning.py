@@ -73,7 +73,10 @@ def _quiz_dir(directory: Path | None) -> Path:
 @_DIRECTORY
 @_LESSONS
 def validate(directory: Path | None, lessons_dir: Path | None) -> None:
-    """Kiểm tra các tệp trắc nghiệm: cấu trúc, đáp án, id trùng, bài học và mục được dẫn."""
+    """Kiểm tra các tệp trắc nghiệm: cấu trúc, đáp án, id trùng, bài học và mục được dẫn.
+
+    DIRECTORY là thư mục trắc nghiệm (mặc định: knowledge/quizzes, hoặc quizzes trong HOCVUSO_KNOWLEDGE_DIR).
+    """
     from knowledge.quizbank import load_bank, validate_dir
 
     directory = _quiz_dir(directory)
@@ -90,7 +93,10 @@ def validate(directory: Path | None, lessons_dir: Path | None) -> None:
 @_DIRECTORY
 @_LESSONS
 def topics(directory: Path | None, lessons_dir: Path | None) -> None:
-    """Liệt kê các chủ đề trắc nghiệm, số câu hỏi và bài học tương ứng."""
+    """Liệt kê các chủ đề trắc nghiệm, số câu hỏi và bài học tương ứng.
+
+    DIRECTORY là thư mục trắc nghiệm (mặc định: knowledge/quizzes, hoặc quizzes trong HOCVUSO_KNOWLEDGE_DIR).
+    """
     from knowledge.quizbank import QuizBankError, load_bank
 
     try:

@@ -88,8 +88,10 @@ def verify() -> None:
 
 
 @evidence.command(name="export")
-@click.option("--format", "fmt", default=None, help="csv hoặc xlsx (mặc định: theo đuôi tệp --out).")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Tệp kết quả.")
+@click.option("--format", "fmt", default=None, metavar="csv|xlsx",
+              help="Định dạng tệp (mặc định: theo đuôi tệp --out, không có đuôi thì csv).")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Tệp kết quả (ghi đè nếu đã có).")
 @click.option("--from", "date_from", type=DATE, help=DAY_HELP.format("Từ ngày"))
 @click.option("--to", "date_to", type=DATE, help=DAY_HELP.format("Đến ngày"))
 @click.option("--unit", help="Chỉ xuất sự kiện của đơn vị này.")

@@ -1,4 +1,5 @@
-"""Storage models: users, quiz attempts and answers, evidence events, API keys, processed updates.
+"""Storage models: users, quiz attempts and answers, evidence events and their chain head, API keys,
+processed updates.
 
 All times are UTC. They are stored without a zone (the same on SQLite and PostgreSQL)
 and always come back as timezone-aware UTC datetimes; naive values given to the

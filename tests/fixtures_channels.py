@@ -18,10 +18,14 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import parse_qsl
 
 import pytest
+
+from bot.messages import IncomingMessage, Reply
+from hocvuso.services import Services
 
 BOT_TOKEN = "123456:TEST-token"
 
@@ -360,3 +364,22 @@ def bot_process(channel: str, env: dict[str, str]):
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 0, stderr
+
+
+class EchoAssistant:
+    """Core-shaped stand-in that echoes and remembers what it was handed."""
+
+    def __init__(self):
+        self.seen: list[IncomingMessage] = []
+
+    def handle(self, msg: IncomingMessage) -> list[Reply]:
+        self.seen.append(msg)
+        return [Reply(f"Đã nhận: {msg.text or msg.payload}")]
+
+
+class EchoServices(Services):
+    """Real settings and database; the echoing stand-in instead of the core."""
+
+    @cached_property
+    def assistant(self):
+        return EchoAssistant()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import socket
-from functools import cached_property
 
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from fixtures_channels import (
     BOT_TOKEN,
+    EchoServices,
     FakeTelegramApi,
     telegram_button_update,
     telegram_text_update,
@@ -17,30 +17,12 @@ from fixtures_channels import (
 
 from api.app import create_app
 from bot.channels.telegram import COMMANDS
-from bot.messages import IncomingMessage, Reply
 from hocvuso.cli import main
 from hocvuso.services import Services
 from hocvuso.settings import load_settings
 
 SECRET = "bi-mat_webhook-123"
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
-
-
-class EchoAssistant:
-    """Core-shaped stand-in that echoes and remembers what it was handed."""
-
-    def __init__(self):
-        self.seen: list[IncomingMessage] = []
-
-    def handle(self, msg: IncomingMessage) -> list[Reply]:
-        self.seen.append(msg)
-        return [Reply(f"Đã nhận: {msg.text or msg.payload}")]
-
-
-class EchoServices(Services):
-    @cached_property
-    def assistant(self):
-        return EchoAssistant()
 
 
 @pytest.fixture

@@ -2,39 +2,19 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
-from fixtures_channels import BOT_TOKEN, FakeZaloApi, zalo_update
+from fixtures_channels import BOT_TOKEN, EchoServices, FakeZaloApi, zalo_update
 
 from api.app import create_app
-from bot.messages import IncomingMessage, Reply
 from hocvuso.cli import main
-from hocvuso.services import Services
 from hocvuso.settings import load_settings
 
 SECRET = "bi-mat-webhook-zalo"
 HEADERS = {"X-Bot-Api-Secret-Token": SECRET}
 USER = "6ede9afa66b88fe6d6a9"
-
-
-class EchoAssistant:
-    """Core-shaped stand-in that echoes and remembers what it was handed."""
-
-    def __init__(self):
-        self.seen: list[IncomingMessage] = []
-
-    def handle(self, msg: IncomingMessage) -> list[Reply]:
-        self.seen.append(msg)
-        return [Reply(f"Đã nhận: {msg.text or msg.payload}")]
-
-
-class EchoServices(Services):
-    @cached_property
-    def assistant(self):
-        return EchoAssistant()
 
 
 @pytest.fixture

@@ -115,7 +115,15 @@ def _day_label(iso: str) -> str:
     return f"{day.day:02d}/{day.month:02d}"
 
 
-def _charts(daily: list[dict], scores: list[dict], questions: list[dict]) -> dict[str, charts.Chart]:
+def _short(text: str, limit: int = 90) -> str:
+    """A question text cut at a word boundary to fit one or two lines of a chart row."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def _charts(daily: list[dict], scores: list[dict], questions: list[dict],
+            topic_titles: dict[str, str]) -> dict:
     participants = [
         charts.Point(_day_label(row["date"]), row["participants"], str(row["participants"]),
                      hint=f"Ngày {date.fromisoformat(row['date']):%d/%m/%Y}, người tham gia")
@@ -125,9 +133,11 @@ def _charts(daily: list[dict], scores: list[dict], questions: list[dict]) -> dic
         charts.Point(str(row["score"]), row["attempts"], str(row["attempts"]), hint=f"{row['score']} câu đúng, số lượt")
         for row in scores
     ]
+    # People read questions, not ids: the text labels the row, the id and topic stay in the tooltip.
     facility = [
-        charts.Point(row["question_id"], row["facility"], _percent(row["facility"]),
-                     hint=row["question"] or row["question_id"])
+        charts.Point(_short(row["question"] or row["question_id"]), row["facility"], _percent(row["facility"]),
+                     hint=f"{row['question'] or ''} ({topic_titles.get(row['topic'], row['topic'])}, "
+                          f"mã {row['question_id']})")
         for row in sorted(questions, key=lambda row: (row["facility"], row["question_id"]))[:FACILITY_ROWS]
     ]
     return {
@@ -187,17 +197,20 @@ def dashboard(
     daily = stats.daily(db, f)
     scores = stats.score_distribution(db, f)
     questions = stats.per_question(db, f, texts)
+    topics = quiz.topics()
+    topic_titles = {t["id"]: t["name"] for t in topics}
     period = {"from": f.date_from or "", "to": f.date_to or "", "unit": f.unit or ""}
     return _render(request, "dashboard.html", {
         "key": key,
         "problems": problems,
         "filter": f,
         "units": [row["unit"] for row in stats.by_unit(db, stats.StatsFilter(), pass_ratio) if row["unit"]],
-        "topics": quiz.topics(),
+        "topics": topics,
+        "topic_titles": topic_titles,
         "overview": stats.overview(db, f, pass_ratio),
         "by_unit": stats.by_unit(db, f, pass_ratio),
         "missed": stats.most_missed(db, f, MISSED_LIMIT, texts),
-        "charts": _charts(daily, scores, questions),
+        "charts": _charts(daily, scores, questions, topic_titles),
         "low_facility": LOW_FACILITY,
         "facility_cut": len(questions) > FACILITY_ROWS,
         "facility_rows": FACILITY_ROWS,

@@ -26,6 +26,7 @@ COMMANDS = [
     ("hocvuso.commands.learning", "quiz"),
     ("hocvuso.commands.records", "evidence"),
     ("hocvuso.commands.records", "stats"),
+    ("hocvuso.commands.reports", "report"),
     ("hocvuso.commands.channels", "bot"),
     ("hocvuso.commands.api", "serve"),
     ("hocvuso.commands.api", "keys"),

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -22,6 +23,7 @@ from api.deps import DatabaseDep, QuestionTextsDep, QuizDep, SettingsDep
 from api.exports import export_response
 from api.filters import EARLIEST, LATEST, PLAIN_TEXT
 from api.keys import KeyInfo, find_key, get_key
+from api.routes.reports import report_response
 from bot import stats
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
@@ -35,6 +37,8 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 MISSED_LIMIT = 10
+# The report button without chosen dates covers this many days up to today.
+REPORT_DAYS = 30
 # The facility chart shows the hardest questions first, at most this many.
 FACILITY_ROWS = 30
 # Below this share of correct answers a question's bar is drawn in the warning colour.
@@ -104,6 +108,10 @@ def _read_filter(date_from: str, date_to: str, unit: str, topic: str,
         start, end = end, start
     return stats.StatsFilter(date_from=start, date_to=end, unit=unit.strip() or None,
                              topic=topic.strip() or None, timezone=timezone), problems
+
+
+def local_today(timezone: str) -> date:
+    return datetime.now(ZoneInfo(timezone)).date()
 
 
 def _percent(value: float | None) -> str:
@@ -215,7 +223,7 @@ def dashboard(
         "facility_cut": len(questions) > FACILITY_ROWS,
         "facility_rows": FACILITY_ROWS,
         "percent": _percent,
-        "export_query": {fmt: urlencode({**period, "format": fmt}) for fmt in ("csv", "xlsx")},
+        "export_query": {fmt: urlencode({**period, "format": fmt}) for fmt in ("csv", "xlsx", "docx", "pdf")},
     })
 
 
@@ -232,3 +240,20 @@ def export(
         return _to_login(request)
     f, _ = _read_filter(date_from, date_to, unit, "", settings.timezone)
     return export_response(db, format, f.date_from, f.date_to, f.unit, f.timezone)
+
+
+@router.get("/report", name="dashboard_report")
+def report(
+    request: Request, db: DatabaseDep, quiz: QuizDep, texts: QuestionTextsDep, settings: SettingsDep,
+    format: Annotated[Literal["docx", "xlsx", "pdf"], Query()] = "docx",
+    date_from: Annotated[str, Query(alias="from", max_length=20)] = "",
+    date_to: Annotated[str, Query(alias="to", max_length=20)] = "",
+    unit: Annotated[str, Query(max_length=200, pattern=PLAIN_TEXT)] = "",
+) -> Response:
+    """Download the unit report of the filtered period (the last 30 days when no date is chosen)."""
+    if _signed_in(request, db) is None:
+        return _to_login(request)
+    f, _ = _read_filter(date_from, date_to, unit, "", settings.timezone)
+    end = f.date_to or local_today(settings.timezone)
+    start = f.date_from or end - timedelta(days=REPORT_DAYS - 1)
+    return report_response(db, settings, quiz, texts, min(start, end), end, f.unit, format)

@@ -23,7 +23,19 @@ from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.jobs import IngestJobs
 from api.metrics import Metrics, MetricsMiddleware
-from api.routes import admin, ask, dashboard, documents, evidence, health, quiz, reports, stats, webhooks
+from api.routes import (
+    admin,
+    ask,
+    dashboard,
+    documents,
+    evidence,
+    health,
+    quiz,
+    reports,
+    stats,
+    unanswered,
+    webhooks,
+)
 from hocvuso.services import Services
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -105,7 +117,7 @@ def create_app(services: Services | None = None) -> FastAPI:
     app.state.store_client = None  # the Chroma client of the health check, built on first use
 
     install_error_handlers(app)
-    for module in (health, ask, documents, quiz, stats, reports, evidence, admin, dashboard, webhooks):
+    for module in (health, ask, documents, quiz, stats, unanswered, reports, evidence, admin, dashboard, webhooks):
         app.include_router(module.router)
     install_docs(app)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")

@@ -24,7 +24,8 @@ from api.exports import export_response
 from api.filters import EARLIEST, LATEST, PLAIN_TEXT
 from api.keys import KeyInfo, find_key, get_key
 from api.routes.reports import report_response
-from bot import stats
+from api.routes.unanswered import unanswered_file
+from bot import stats, unanswered
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 
@@ -37,6 +38,8 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 MISSED_LIMIT = 10
+# The inbox panel shows the most asked open groups, at most this many.
+UNANSWERED_ROWS = 15
 # The report button without chosen dates covers this many days up to today.
 REPORT_DAYS = 30
 # The facility chart shows the hardest questions first, at most this many.
@@ -222,7 +225,9 @@ def dashboard(
         "low_facility": LOW_FACILITY,
         "facility_cut": len(questions) > FACILITY_ROWS,
         "facility_rows": FACILITY_ROWS,
+        "unanswered": unanswered.groups(db, f.date_from, f.date_to, f.unit, settings.timezone)[:UNANSWERED_ROWS],
         "percent": _percent,
+        "local_time": lambda moment: moment.astimezone(ZoneInfo(settings.timezone)).strftime("%d/%m/%Y %H:%M"),
         "export_query": {fmt: urlencode({**period, "format": fmt}) for fmt in ("csv", "xlsx", "docx", "pdf")},
     })
 
@@ -240,6 +245,34 @@ def export(
         return _to_login(request)
     f, _ = _read_filter(date_from, date_to, unit, "", settings.timezone)
     return export_response(db, format, f.date_from, f.date_to, f.unit, f.timezone)
+
+
+@router.post("/unanswered/{group_id}/handled", name="dashboard_unanswered_handled")
+def unanswered_handled(request: Request, db: DatabaseDep, group_id: int,
+                       csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """Mark a group of unanswered questions handled, then show the dashboard again."""
+    key = _signed_in(request, db)
+    if key is None:
+        return _to_login(request)
+    if _csrf_ok(request, csrf_token):
+        unanswered.mark_handled(db, group_id, key.name)
+    return RedirectResponse(str(request.url_for("dashboard")) + "#unanswered", status_code=303)
+
+
+@router.get("/unanswered/export", name="dashboard_unanswered_export")
+def unanswered_export(
+    request: Request, db: DatabaseDep, settings: SettingsDep,
+    format: Annotated[Literal["csv", "xlsx"], Query()] = "csv",
+    date_from: Annotated[str, Query(alias="from", max_length=20)] = "",
+    date_to: Annotated[str, Query(alias="to", max_length=20)] = "",
+    unit: Annotated[str, Query(max_length=200, pattern=PLAIN_TEXT)] = "",
+) -> Response:
+    """Download the unanswered questions of the filtered period and unit."""
+    if _signed_in(request, db) is None:
+        return _to_login(request)
+    f, _ = _read_filter(date_from, date_to, unit, "", settings.timezone)
+    groups = unanswered.groups(db, f.date_from, f.date_to, f.unit, settings.timezone, include_handled=True)
+    return unanswered_file(groups, settings.timezone, format)
 
 
 @router.get("/report", name="dashboard_report")

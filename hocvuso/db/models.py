@@ -201,3 +201,30 @@ class UnansweredQuestion(Base):
     text: Mapped[str] = mapped_column(Text)
     handled_at: Mapped[datetime | None] = mapped_column(index=True)
     handled_by: Mapped[str | None] = mapped_column(String(100))
+
+
+# --- Certificates ------------------------------------------------------------------------
+
+
+class Certificate(Base):
+    """A certificate of a passed quiz attempt; ``display_name`` is the name the person chose to print.
+
+    The name lives only here (never in the evidence log, never beside a raw chat id);
+    the evidence log holds a digest of these fields, so an edit is detectable.
+    """
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id"), unique=True)
+    user: Mapped[str] = mapped_column(String(64), index=True)  # pseudonym
+    display_name: Mapped[str] = mapped_column(String(100))
+    topic: Mapped[str | None] = mapped_column(String(64))
+    unit: Mapped[str | None] = mapped_column(String(200))
+    score: Mapped[int]
+    total: Mapped[int]
+    completion_event_id: Mapped[int]
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str | None] = mapped_column(String(200))

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import AdminKey, DatabaseDep, QuizDep, SettingsDep
+from api.deps import AdminKey, DatabaseDep, QuizDep, SettingsDep, get_quiz
 from api.errors import ApiError, error_responses
 from api.routes.quiz import AttemptId, QuizToken, quiz_session
 from bot.certificate_pdf import certificate_pdf
@@ -68,8 +68,7 @@ class Revoke(BaseModel):
 def certificates(request: Request) -> Certificates:
     """The certificate service on the app's database, quiz bank and evidence log."""
     services = request.app.state.services
-    quiz = request.app.state.quiz
-    titles = {topic["id"]: topic["name"] for topic in quiz.topics()} if quiz is not None else {}
+    titles = {topic["id"]: topic["name"] for topic in get_quiz(request).topics()}
     return Certificates(services.db, EvidenceLog(services.db), services.settings.quiz.pass_ratio, titles)
 
 

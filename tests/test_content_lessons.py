@@ -32,14 +32,25 @@ LESSONS = {
     "15-ung-xu-mang-xa-hoi": "ung-xu-mang-xa-hoi",
     "16-y-te-so": "y-te-so",
     "17-hoc-truc-tuyen": "hoc-truc-tuyen",
+    "18-thanh-toan-hoa-don": "thanh-toan-hoa-don",
+    "19-ho-kinh-doanh-so": "ho-kinh-doanh-so",
+    "20-dich-vu-vneid": "dich-vu-vneid",
+    "21-bao-cao-lua-dao": "bao-cao-lua-dao",
+    "22-can-bo-so": "can-bo-so",
 }
 REQUIRED_SECTIONS = ["Mục tiêu", "Các bước", "Lưu ý an toàn", "Tóm tắt"]
 DIFFICULTIES = {"easy", "medium", "hard"}
 # Lessons must not send people to addresses we cannot vouch for.
 URL_RE = re.compile(r"https?://|www\.|\b[\w.-]+\.(?:vn|com|net|org|gov)\b", re.IGNORECASE)
-# The only addresses the lessons may give: official portals, and the ".gov.vn" ending
-# of state websites that lessons teach people to check.
-ALLOWED_ADDRESSES = {"dichvucong.gov.vn", "binhdanhocvuso.gov.vn", "gov.vn"}
+# Official addresses the lessons may give (national portals and state-run sites only), and
+# the ".gov.vn" ending of state websites that lessons teach people to check.
+ALLOWED_ADDRESSES = {
+    "dichvucong.gov.vn",  # Cổng Dịch vụ công quốc gia
+    "hoadondientu.gdt.gov.vn",  # Cổng thông tin hóa đơn điện tử của cơ quan thuế
+    "tinnhiemmang.vn",  # Trung tâm Giám sát an toàn không gian mạng quốc gia
+    "binhdanhocvuso.gov.vn",  # nền tảng chính thức của phong trào
+    "gov.vn",
+}
 # Lessons written since issue 12 must end with a "Nguồn" section naming their sources.
 SOURCED_FROM = 13
 

@@ -39,8 +39,8 @@ MAX_CORRECT_LONGEST_SHARE = 0.30
 # "không có đáp án nào đúng") test elimination tricks, not the lesson. Matched on
 # folded text so they are caught with or without diacritics.
 _CATCH_ALL_RE = re.compile(
-    r"\b(?:tat ca|ca (?:hai|ba|bon)|moi)\b.*\b(?:deu dung|deu sai|(?:y|dap an|phuong an|lua chon|cau) (?:tren|nay))\b"
-    r"|\bca [a-d] va [a-d]\b"
+    r"\b(?:tat ca|ca hai|ca ba|ca bon|moi)\b.*(?:\bdeu (?:dung|sai)\W*$|\b(?:y|dap an|phuong an|lua chon|cau) tren\b)"
+    r"|^ca [a-d] va [a-d]\b"
     r"|\bkhong (?:co )?(?:y|dap an|phuong an|lua chon|cau) nao\b"
 )
 
@@ -78,7 +78,9 @@ class QuizItem(BaseModel):
             raise ValueError("có hai lựa chọn giống nhau")
         for value in cleaned:
             if _CATCH_ALL_RE.search(fold(value)):
-                raise ValueError(f"lựa chọn '{value}' nói về các lựa chọn khác; hãy viết một phương án có nội dung riêng")
+                raise ValueError(
+                    f"lựa chọn '{value}' nói về các lựa chọn khác; hãy viết một phương án có nội dung riêng"
+                )
         return cleaned
 
     @model_validator(mode="after")
@@ -142,9 +144,20 @@ class Topic:
 
 def correct_is_longest(question: Question) -> bool:
     """True when the correct option is strictly longer (in characters) than every other one."""
-    right = len(question.options[question.correct_index])
-    others = [len(o) for i, o in enumerate(question.options) if i != question.correct_index]
+    right, others = _lengths(question)
     return right > max(others, default=0)
+
+
+def correct_is_shortest(question: Question) -> bool:
+    """True when the correct option is strictly shorter than every other one (the opposite cue)."""
+    right, others = _lengths(question)
+    return right < min(others, default=right + 1)
+
+
+def _lengths(question: Question) -> tuple[int, list[int]]:
+    """Length of the correct option and of the others, in characters."""
+    others = [len(o) for i, o in enumerate(question.options) if i != question.correct_index]
+    return len(question.options[question.correct_index]), others
 
 
 @dataclass
@@ -194,7 +207,8 @@ def audit_dir(directory: Path, lessons_dir: Path | None = None) -> tuple[QuizBan
     bank, errors = _read(directory, lessons_dir)
     if not errors and not _quiz_files(directory):
         errors.append(f"{directory}: không có tệp trắc nghiệm .yaml nào")
-    if bank.questions:
+    # Bank-level figures are only meaningful once every item is valid.
+    if not errors and bank.questions:
         errors.extend(check_standards(bank))
     return bank, errors
 
@@ -205,7 +219,7 @@ def check_standards(bank: QuizBank) -> list[str]:
     per_lesson = Counter(q.lesson for q in bank.questions.values())
     for lesson, count in sorted(per_lesson.items()):
         if count < MIN_ITEMS_PER_LESSON:
-            errors.append(f"bài {lesson}: có {count} câu hợp lệ, cần ít nhất {MIN_ITEMS_PER_LESSON}")
+            errors.append(f"bài {lesson}: có {count} câu, cần ít nhất {MIN_ITEMS_PER_LESSON}")
     longest = [q.id for q in bank.questions.values() if correct_is_longest(q)]
     share = len(longest) / len(bank.questions)
     if share > MAX_CORRECT_LONGEST_SHARE:
@@ -237,12 +251,14 @@ def describe_bank(bank: QuizBank) -> list[str]:
             f"\tđáp án dài nhất {longest}"
         )
     levels = Counter(q.difficulty for q in questions)
-    positions = Counter("ABCD"[q.correct_index] if q.correct_index < 4 else str(q.correct_index + 1) for q in questions)
+    positions = Counter("ABCD"[q.correct_index] for q in questions)
     longest = sum(correct_is_longest(q) for q in questions)
+    shortest = sum(correct_is_shortest(q) for q in questions)
     lines += [
         f"Độ khó: {spread(levels, ['easy', 'medium', 'hard'])}",
-        f"Vị trí đáp án đúng: {spread(positions, sorted(positions))}",
+        f"Vị trí đáp án đúng: {spread(positions, 'ABCD')}",
         f"Đáp án đúng dài nhất: {longest}/{total} câu ({longest / total:.0%}; tối đa {MAX_CORRECT_LONGEST_SHARE:.0%})",
+        f"Đáp án đúng ngắn nhất: {shortest}/{total} câu ({shortest / total:.0%})",
     ]
     return lines
 

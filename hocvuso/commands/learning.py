@@ -78,7 +78,7 @@ def validate(directory: Path | None, lessons_dir: Path | None) -> None:
     Kiểm tra từng câu: cấu trúc, đúng 4 lựa chọn, không có lựa chọn kiểu "tất cả đều đúng",
     đáp án, id trùng, bài học và mục ## được dẫn; kiểm tra cả ngân hàng: mỗi bài ít nhất 8 câu,
     tối đa 30% số câu có đáp án đúng dài nhất. Báo cáo: số câu theo chủ đề, độ khó, vị trí
-    đáp án đúng, tỉ lệ đáp án đúng dài nhất.
+    đáp án đúng, tỉ lệ đáp án đúng dài nhất và ngắn nhất.
 
     DIRECTORY là thư mục trắc nghiệm (mặc định: knowledge/quizzes, hoặc quizzes trong HOCVUSO_KNOWLEDGE_DIR).
     """

@@ -16,6 +16,7 @@ from hocvuso.db import Database
 from hocvuso.services import Services
 from hocvuso.settings import Settings
 from knowledge.base import KnowledgeBase
+from knowledge.courses import load_courses
 from knowledge.quizbank import load_bank
 
 # Ids are database integers: bound them so absurd values get a 422, not a storage error.
@@ -67,7 +68,8 @@ def build_quiz_engine(services: Services) -> QuizEngine:
     """A quiz engine on the bank and database the bots use, so attempts are shared."""
     settings = services.settings
     bank = load_bank(settings.knowledge_dir / "quizzes", settings.knowledge_dir / "lessons")
-    return QuizEngine(bank, services.db, EvidenceLog(services.db), settings.quiz)
+    courses = load_courses(settings.knowledge_dir)
+    return QuizEngine(bank, services.db, EvidenceLog(services.db), settings.quiz, courses=courses)
 
 
 def get_quiz(request: Request) -> QuizEngine:

@@ -29,13 +29,21 @@ UserIdQuery = Annotated[str, Query(min_length=1, max_length=128, pattern=r"^[A-Z
 AttemptId = Annotated[int, Path(ge=1, le=MAX_ID, description="Mã lượt trắc nghiệm.")]
 
 
+class CourseRef(BaseModel):
+    """A course a topic's lesson belongs to (see ``knowledge/courses.yaml``)."""
+
+    id: str
+    title: str
+
+
 class Topic(BaseModel):
-    """A quiz topic and the lesson it tests."""
+    """A quiz topic, the lesson it tests and the courses of that lesson."""
 
     id: str
     name: str
     lesson: str
     lesson_title: str
+    courses: list[CourseRef] = Field(description="Các khóa học có bài học này (công dân, hộ kinh doanh, cán bộ).")
     questions: int
 
 

@@ -12,6 +12,7 @@ from api.keys import KeyInfo, find_key
 from api.metrics import Metrics
 from bot.evidence import EvidenceLog
 from bot.quiz import QuizEngine
+from bot.units import UnitDirectory
 from hocvuso.db import Database
 from hocvuso.services import Services
 from hocvuso.settings import Settings
@@ -90,6 +91,22 @@ def get_question_texts(quiz: QuizDep) -> dict[str, str]:
 
 
 QuestionTextsDep = Annotated[dict[str, str], Depends(get_question_texts)]
+
+
+def get_question_labels(quiz: QuizDep) -> dict[str, str]:
+    """Question id -> difficulty label (easy/medium/hard), to flag labels the answers contradict."""
+    return {question.id: question.difficulty for question in quiz.bank.questions.values()}
+
+
+QuestionLabelsDep = Annotated[dict[str, str], Depends(get_question_labels)]
+
+
+def get_units(services: ServicesDep) -> UnitDirectory:
+    """The deployment's unit list (``units.yaml``)."""
+    return services.units
+
+
+UnitsDep = Annotated[UnitDirectory, Depends(get_units)]
 
 
 bearer = HTTPBearer(

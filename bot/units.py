@@ -88,6 +88,7 @@ class UnitDirectory:
     aliases: dict[str, str] = field(default_factory=dict)  # alias -> canonical unit
 
     def __post_init__(self):
+        self._keys: dict[str, str] = {}  # stored unit -> key; statistics ask once per record
         self._names: list[tuple[_Name, str]] = []
         for unit in self.units:
             self._names.append((_parse(unit), unit))
@@ -114,11 +115,11 @@ class UnitDirectory:
         """The grouping key of a stored unit: its canonical name, or its folded form when not listed."""
         if unit is None:
             return None
-        match = self.resolve(unit)
-        if match.listed:
-            return match.name
-        name = _parse(match.name)
-        return " ".join(part for part in (name.kind, name.folded) if part)
+        if unit not in self._keys:
+            match = self.resolve(unit)
+            name = _parse(match.name)
+            self._keys[unit] = match.name if match.listed else " ".join(p for p in (name.kind, name.folded) if p)
+        return self._keys[unit]
 
     def display(self, unit: str | None) -> str | None:
         """The name to show for a stored unit: the canonical one when listed, else as stored."""

@@ -18,11 +18,13 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api import charts
-from api.deps import DatabaseDep, QuestionTextsDep, QuizDep, SettingsDep
+from api.deps import DatabaseDep, QuestionLabelsDep, QuestionTextsDep, QuizDep, SettingsDep, UnitsDep
 from api.exports import export_response
 from api.filters import EARLIEST, LATEST, PLAIN_TEXT
 from api.keys import KeyInfo, find_key, get_key
 from bot import stats
+from bot.stats import DIFFICULTY_NAMES, FLAG_NAMES
+from bot.units import UnitDirectory
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 
@@ -95,7 +97,7 @@ def _parse_day(text: str, label: str, problems: list[str]) -> date | None:
 
 
 def _read_filter(date_from: str, date_to: str, unit: str, topic: str,
-                 timezone: str) -> tuple[stats.StatsFilter, list[str]]:
+                 timezone: str, units: UnitDirectory | None = None) -> tuple[stats.StatsFilter, list[str]]:
     problems: list[str] = []
     start = _parse_day(date_from, "“Từ ngày”", problems)
     end = _parse_day(date_to, "“Đến ngày”", problems)
@@ -103,7 +105,8 @@ def _read_filter(date_from: str, date_to: str, unit: str, topic: str,
         problems.append("“Từ ngày” sau “Đến ngày”: đã đổi chỗ hai ngày.")
         start, end = end, start
     return stats.StatsFilter(date_from=start, date_to=end, unit=unit.strip() or None,
-                             topic=topic.strip() or None, timezone=timezone), problems
+                             topic=topic.strip() or None, timezone=timezone,
+                             units=units or UnitDirectory()), problems
 
 
 def _percent(value: float | None) -> str:
@@ -173,6 +176,7 @@ def logout(request: Request, csrf_token: Annotated[str, Form(max_length=200)] = 
 @router.get("", name="dashboard", response_class=HTMLResponse)
 def dashboard(
     request: Request, db: DatabaseDep, quiz: QuizDep, texts: QuestionTextsDep, settings: SettingsDep,
+    labels: QuestionLabelsDep, unit_list: UnitsDep,
     date_from: Annotated[str, Query(alias="from", max_length=20)] = "",
     date_to: Annotated[str, Query(alias="to", max_length=20)] = "",
     unit: Annotated[str, Query(max_length=200, pattern=PLAIN_TEXT)] = "",
@@ -182,21 +186,26 @@ def dashboard(
     key = _signed_in(request, db)
     if key is None:
         return _to_login(request)
-    f, problems = _read_filter(date_from, date_to, unit, topic, settings.timezone)
+    f, problems = _read_filter(date_from, date_to, unit, topic, settings.timezone, unit_list)
     pass_ratio = settings.quiz.pass_ratio
     daily = stats.daily(db, f)
     scores = stats.score_distribution(db, f)
-    questions = stats.per_question(db, f, texts)
+    questions = stats.per_question(db, f, texts, labels)
     period = {"from": f.date_from or "", "to": f.date_to or "", "unit": f.unit or ""}
     return _render(request, "dashboard.html", {
         "key": key,
         "problems": problems,
         "filter": f,
-        "units": [row["unit"] for row in stats.by_unit(db, stats.StatsFilter(), pass_ratio) if row["unit"]],
+        "units": [row["unit"] for row in stats.by_unit(db, stats.StatsFilter(units=unit_list), pass_ratio)
+                  if row["unit"]],
         "topics": quiz.topics(),
         "overview": stats.overview(db, f, pass_ratio),
         "by_unit": stats.by_unit(db, f, pass_ratio),
         "missed": stats.most_missed(db, f, MISSED_LIMIT, texts),
+        "flagged": stats.flagged_questions(questions),
+        "unlisted": stats.unlisted_units(db, f),
+        "difficulty_names": DIFFICULTY_NAMES,
+        "flag_names": FLAG_NAMES,
         "charts": _charts(daily, scores, questions),
         "low_facility": LOW_FACILITY,
         "facility_cut": len(questions) > FACILITY_ROWS,

@@ -133,7 +133,8 @@ def unlisted_units(db, f: StatsFilter) -> list[dict]:
         if not directory.resolve(unit).listed:
             groups[directory.key(unit)][unit] += users
     rows = [
-        {"unit": spellings.most_common(1)[0][0], "spellings": sorted(spellings), "users": sum(spellings.values())}
+        {"unit": _display_unit(directory, list(spellings.elements())), "spellings": sorted(spellings),
+         "users": sum(spellings.values())}
         for spellings in groups.values()
     ]
     rows.sort(key=lambda row: (-row["users"], row["unit"]))
@@ -394,12 +395,12 @@ def _unit_spellings(db, f: StatsFilter) -> list[str]:
 
 
 def _display_unit(directory: UnitDirectory, spellings: list[str]) -> str:
-    """The name of a group of unit spellings: the listed name, else the most used spelling."""
+    """The name of a group of unit spellings: the listed name, else the most used (then fullest) spelling."""
     match = directory.resolve(spellings[0])
     if match.listed:
         return match.name
     counts = Counter(spellings)
-    return min(counts, key=lambda unit: (-counts[unit], unit))
+    return min(counts, key=lambda unit: (-counts[unit], -len(unit), unit))
 
 
 def _within(query, column, f: StatsFilter):

@@ -12,7 +12,7 @@ from api.keys import KeyInfo, find_key
 from api.metrics import Metrics
 from bot.evidence import EvidenceLog
 from bot.quiz import QuizEngine
-from bot.units import UnitDirectory
+from bot.units import UnitCatalog, UnitDirectory
 from hocvuso.db import Database
 from hocvuso.services import Services
 from hocvuso.settings import Settings
@@ -101,9 +101,17 @@ def get_question_labels(quiz: QuizDep) -> dict[str, str]:
 QuestionLabelsDep = Annotated[dict[str, str], Depends(get_question_labels)]
 
 
-def get_units(services: ServicesDep) -> UnitDirectory:
-    """The deployment's unit list (``units.yaml``)."""
+def get_unit_catalog(services: ServicesDep) -> UnitCatalog:
+    """The deployment's units: ``units.yaml`` and those added through the admin API."""
     return services.units
+
+
+UnitCatalogDep = Annotated[UnitCatalog, Depends(get_unit_catalog)]
+
+
+def get_units(catalog: UnitCatalogDep) -> UnitDirectory:
+    """The current unit list, to match and group units."""
+    return catalog.directory()
 
 
 UnitsDep = Annotated[UnitDirectory, Depends(get_units)]

@@ -32,7 +32,7 @@ from bot import texts
 from bot.evidence import EvidenceError, EvidenceLog
 from bot.identity import pseudonym
 from bot.messages import Button, Citation, IncomingMessage, Reply
-from bot.units import UnitDirectory, load_units, tidy_name
+from bot.units import UnitCatalog, load_units, tidy_name
 from bot.quiz import (
     AttemptClosed,
     InvalidOption,
@@ -68,7 +68,7 @@ class Assistant:
         bank: QuizBank | None = None,
         rng: random.Random | None = None,
         clock: Callable[[], datetime] = utcnow,
-        units: UnitDirectory | None = None,
+        units: UnitCatalog | None = None,
         courses: Courses | None = None,
     ):
         self.kb = kb
@@ -77,7 +77,7 @@ class Assistant:
         self.evidence = EvidenceLog(db)
         bank = bank if bank is not None else load_bank(settings.knowledge_dir / "quizzes")
         courses = courses if courses is not None else load_courses(settings.knowledge_dir)
-        self.units = units if units is not None else load_units(settings.knowledge_dir)
+        self.units = units if units is not None else UnitCatalog(load_units(settings.knowledge_dir), db)
         self.quiz = QuizEngine(bank, db, self.evidence, settings.quiz, rng=rng, clock=clock, courses=courses)
         self._secret = settings.pseudonym_secret.get_secret_value()
 
@@ -159,7 +159,8 @@ class Assistant:
         typed = tidy_name(name)
         if not typed:
             return [Reply(f"{texts.UNIT_PROMPT}\n{texts.unit_current(current)}")]
-        match = self.units.resolve(typed)
+        directory = self.units.directory()
+        match = directory.resolve(typed)
         if not match.listed and match.candidates:
             return [Reply(texts.unit_ambiguous(typed, list(match.candidates)))]
         unit = match.name
@@ -168,7 +169,7 @@ class Assistant:
             row.unit = unit
             # Same transaction: the unit is never changed without its evidence event.
             self.evidence.append("unit_registered", user, channel, unit, {"unit": unit}, session=session)
-        if self.units.enabled and not match.listed:
+        if directory.enabled and not match.listed:
             return [Reply(texts.unit_unlisted(unit))]
         return [Reply(texts.unit_registered(unit))]
 

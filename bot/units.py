@@ -24,7 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
+from hocvuso.db.models import Unit
 from knowledge.textnorm import fold, nfc
 
 UNITS_FILE = "units.yaml"
@@ -156,6 +159,69 @@ class UnitDirectory:
             exact = [(name, unit) for name, unit in pairs if name.rest == typed.rest]
             pairs = exact or pairs
         return list(dict.fromkeys(unit for _, unit in pairs))
+
+
+class UnitExists(Exception):
+    """The unit to add is already listed (``unit`` names it)."""
+
+    def __init__(self, unit: str):
+        super().__init__(unit)
+        self.unit = unit
+
+
+class UnitCatalog:
+    """The deployment's units: those of ``units.yaml`` and those added through the admin API.
+
+    The added ones live in the database, so every worker and bot sees them at once;
+    :meth:`directory` reads them on each call (a unit is matched rarely: on /donvi
+    and when statistics are computed).
+    """
+
+    def __init__(self, listed: UnitDirectory, db=None):
+        self.listed = listed
+        self.db = db
+
+    def directory(self) -> UnitDirectory:
+        """The current list: the file's units, then the added ones."""
+        added = self._added()
+        if not added:
+            return self.listed
+        aliases = dict(self.listed.aliases)
+        for name, unit_aliases in added:
+            aliases.update({tidy_name(alias): name for alias in unit_aliases})
+        return UnitDirectory(list(dict.fromkeys(self.listed.units + [name for name, _ in added])), aliases)
+
+    def entries(self) -> list[dict]:
+        """Every listed unit with its aliases and where it comes from (``file`` or ``admin``)."""
+        by_unit: dict[str, list[str]] = {}
+        for alias, unit in self.listed.aliases.items():
+            by_unit.setdefault(unit, []).append(alias)
+        rows = [{"name": unit, "aliases": by_unit.get(unit, []), "source": "file"} for unit in self.listed.units]
+        rows += [{"name": name, "aliases": list(aliases), "source": "admin"} for name, aliases in self._added()]
+        return rows
+
+    def add(self, name: str, aliases: list[str] | None = None) -> dict:
+        """List a new unit; raise :class:`UnitExists` when ``name`` or an alias already names a listed one."""
+        name = tidy_name(name)
+        aliases = [alias for alias in dict.fromkeys(tidy_name(a) for a in aliases or []) if alias]
+        current = self.directory()
+        for candidate in [name, *aliases]:
+            match = current.resolve(candidate)
+            if match.listed or match.candidates:  # it would be read as a unit already listed
+                raise UnitExists(match.name if match.listed else match.candidates[0])
+        try:
+            with self.db.session() as session:
+                session.add(Unit(name=name, aliases=aliases))
+        except IntegrityError:  # added meanwhile by another request
+            raise UnitExists(name) from None
+        return {"name": name, "aliases": aliases, "source": "admin"}
+
+    def _added(self) -> list[tuple[str, list[str]]]:
+        if self.db is None:
+            return []
+        with self.db.session() as session:
+            rows = session.execute(select(Unit.name, Unit.aliases).order_by(Unit.id))
+            return [(row.name, list(row.aliases or [])) for row in rows]
 
 
 def tidy_name(typed: str) -> str:

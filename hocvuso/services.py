@@ -33,10 +33,10 @@ class Services:
 
     @cached_property
     def units(self):
-        """The deployment's unit list (``units.yaml`` of the knowledge directory)."""
-        from bot.units import load_units
+        """The deployment's units: ``units.yaml`` of the knowledge directory and those added by admins."""
+        from bot.units import UnitCatalog, load_units
 
-        return load_units(self.settings.knowledge_dir)
+        return UnitCatalog(load_units(self.settings.knowledge_dir), self.db)
 
     @cached_property
     def assistant(self):

@@ -18,7 +18,7 @@ from bot.core import Assistant, AssistantUnavailable
 from bot.evidence import EvidenceLog
 from bot.identity import pseudonym
 from bot.messages import IncomingMessage
-from bot.units import UnitDirectory
+from bot.units import UnitCatalog, UnitDirectory
 from hocvuso.db import Database
 from hocvuso.db.models import EvidenceEvent, QuizAttempt, User
 from hocvuso.settings import load_settings
@@ -212,7 +212,7 @@ def test_a_clear_question_during_a_quiz_is_answered_with_a_reminder(assistant, d
 
 
 def test_units_are_matched_to_the_list_and_unlisted_ones_kept_and_flagged(kb, db, settings):
-    units = UnitDirectory(["Phường Vĩnh Phú", "Xã Vĩnh Phú", "Xã Nghĩa Trung"])
+    units = UnitCatalog(UnitDirectory(["Phường Vĩnh Phú", "Xã Vĩnh Phú", "Xã Nghĩa Trung"]))
     chat = Chat(Assistant(kb, db, settings, units=units))
 
     assert chat.say("/donvi phuong vinh phu")[0].text == texts.unit_registered("Phường Vĩnh Phú")

@@ -163,7 +163,7 @@ def _units(services):
     from bot.units import UnitListError
 
     try:
-        return services.units
+        return services.units.directory()
     except UnitListError as error:
         raise click.ClickException(str(error)) from None
 

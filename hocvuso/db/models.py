@@ -179,3 +179,17 @@ class ProcessedUpdate(Base):
     channel: Mapped[str] = mapped_column(String(32))
     update_id: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+# --- Units added by administrators (migration 0004) ---
+
+
+class Unit(Base):
+    """A unit added through ``POST /v1/admin/units``, listed beside those of ``units.yaml``."""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -347,7 +347,7 @@ def _attempts(db, f: StatsFilter) -> list:
     )
     query = _within(query, QuizAttempt.started_at, f)
     if f.unit:
-        query = query.where(QuizAttempt.unit.in_(_unit_spellings(db, f)))
+        query = query.where(QuizAttempt.unit.in_(unit_spellings(db, f)))
     if f.topic:
         query = query.where(QuizAttempt.topic == f.topic)
     with db.session() as session:
@@ -367,7 +367,7 @@ def _answers(db, f: StatsFilter) -> list:
     ).join(QuizAttempt, QuizAnswer.attempt_id == QuizAttempt.id)
     query = _within(query, QuizAttempt.started_at, f)
     if f.unit:
-        query = query.where(QuizAttempt.unit.in_(_unit_spellings(db, f)))
+        query = query.where(QuizAttempt.unit.in_(unit_spellings(db, f)))
     if f.topic:
         query = query.where(QuizAnswer.topic == f.topic)
     with db.session() as session:
@@ -379,13 +379,16 @@ def _events(db, f: StatsFilter) -> list:
     query = select(EvidenceEvent.created_at, EvidenceEvent.user, EvidenceEvent.event_type)
     query = _within(query, EvidenceEvent.created_at, f)
     if f.unit:
-        query = query.where(EvidenceEvent.unit.in_(_unit_spellings(db, f)))
+        query = query.where(EvidenceEvent.unit.in_(unit_spellings(db, f)))
     with db.session() as session:
         return session.execute(query).all()
 
 
-def _unit_spellings(db, f: StatsFilter) -> list[str]:
-    """Every stored spelling of the filter's unit (its listed name and the typed variants)."""
+def unit_spellings(db, f: StatsFilter) -> list[str]:
+    """Every stored spelling of the filter's unit (its listed name and the typed variants).
+
+    Exports filter on these, so a unit's export holds what its users typed before it was listed.
+    """
     wanted = f.units.key(nfc(f.unit).strip())
     with db.session() as session:
         stored = set(session.scalars(select(QuizAttempt.unit).distinct()))

@@ -26,9 +26,11 @@ from bot.stats import (
     per_question,
     report,
     score_distribution,
+    unit_spellings,
     unlisted_units,
 )
-from bot.units import UnitDirectory
+from bot.evidence import EvidenceLog
+from bot.units import UnitDirectory, load_units
 from hocvuso.cli import main
 from hocvuso.db.models import EvidenceEvent, QuizAnswer, QuizAttempt, User
 
@@ -483,3 +485,21 @@ def test_cli_stats_prints_flagged_questions_and_unlisted_units(database, databas
     assert "Đơn vị chưa có trong danh sách" in result.stdout and "Xã Hưng Lộc" in result.stdout
     document = json.loads(CliRunner().invoke(main, ["stats", "--json", "--unit", "p. vinh phu"], env=env).stdout)
     assert document["overview"]["attempts"] == 20 and document["by_unit"][0]["listed"] is True
+
+
+def test_exports_of_a_unit_hold_every_spelling_of_it(database, database_url, tmp_path):
+    log = EvidenceLog(database)
+    for number, unit in enumerate(["Phường Vĩnh Phú", "phuong vinh phu", "Xã Hưng Lộc", "P. Vĩnh Phú"]):
+        log.append("question_asked", f"{number:064x}", "zalo", unit, {"answered": True})
+    (tmp_path / "units.yaml").write_text("units: [Phường Vĩnh Phú]\n", encoding="utf-8")
+    units = load_units(tmp_path)
+
+    spellings = unit_spellings(database, StatsFilter(unit="vinh phu", units=units))
+    assert sorted(spellings) == ["P. Vĩnh Phú", "Phường Vĩnh Phú", "phuong vinh phu"]
+
+    target = tmp_path / "minh-chung.csv"
+    env = {"HOCVUSO_DATABASE_URL": database_url, "HOCVUSO_KNOWLEDGE_DIR": str(tmp_path)}
+    args = ["evidence", "export", "--out", str(target), "--unit", "phường vĩnh phú"]
+    result = CliRunner().invoke(main, args, env=env)
+    assert result.exit_code == 0, result.output
+    assert "Đã xuất 3 sự kiện" in result.output

@@ -217,7 +217,7 @@ def dashboard(
 
 @router.get("/export", name="dashboard_export")
 def export(
-    request: Request, db: DatabaseDep, settings: SettingsDep,
+    request: Request, db: DatabaseDep, settings: SettingsDep, unit_list: UnitsDep,
     format: Annotated[Literal["csv", "xlsx"], Query()] = "csv",
     date_from: Annotated[str, Query(alias="from", max_length=20)] = "",
     date_to: Annotated[str, Query(alias="to", max_length=20)] = "",
@@ -226,5 +226,6 @@ def export(
     """Download the evidence of the filtered period and unit (evidence has no topic)."""
     if _signed_in(request, db) is None:
         return _to_login(request)
-    f, _ = _read_filter(date_from, date_to, unit, "", settings.timezone)
-    return export_response(db, format, f.date_from, f.date_to, f.unit, f.timezone)
+    f, _ = _read_filter(date_from, date_to, unit, "", settings.timezone, unit_list)
+    spellings = stats.unit_spellings(db, f) if f.unit else None
+    return export_response(db, format, f.date_from, f.date_to, spellings, f.timezone)

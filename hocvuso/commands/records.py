@@ -107,10 +107,15 @@ def export(fmt: str | None, out: Path, date_from: date | None, date_to: date | N
     # Write beside the target and rename at the end: an interrupted export leaves no half file.
     partial = out.with_name(out.name + ".partial")
     with _services() as services:
+        spellings = None
+        if unit:  # every spelling of the unit, so what users typed before it was listed is included
+            from bot.stats import StatsFilter, unit_spellings
+
+            spellings = unit_spellings(services.db, StatsFilter(unit=unit, units=_units(services)))
         try:
             with partial.open("wb") as stream:
                 rows = EvidenceLog(services.db).export(
-                    fmt, stream, date_from, date_to, unit, timezone=services.settings.timezone
+                    fmt, stream, date_from, date_to, spellings, timezone=services.settings.timezone
                 )
             os.replace(partial, out)
         except EvidenceError as error:

@@ -32,7 +32,6 @@ from bot import texts
 from bot.evidence import EvidenceError, EvidenceLog
 from bot.identity import pseudonym
 from bot.messages import Button, Citation, IncomingMessage, Reply
-from bot.units import UnitCatalog, load_units, tidy_name
 from bot.quiz import (
     AttemptClosed,
     InvalidOption,
@@ -42,6 +41,7 @@ from bot.quiz import (
     StaleAnswer,
     pass_needed,
 )
+from bot.units import UnitCatalog, load_units, tidy_name
 from hocvuso.db.models import User, utcnow
 from knowledge.courses import Courses, load_courses
 from knowledge.quizbank import QuizBank, Topic, load_bank

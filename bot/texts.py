@@ -116,8 +116,8 @@ def quiz_question(index: int, total: int, topic_name: str, question: str, option
 def quiz_pending(count: int) -> str:
     """Said with the pending question when a message during a quiz is not an answer."""
     return (
-        f"Bà con đang làm bài trắc nghiệm. Để trả lời, bà con gõ một số từ 1 đến {count} "
-        "(hoặc bấm nút số). Muốn dừng bài thì gõ /huy. Câu đang chờ trả lời:"
+        f"Bà con đang làm bài trắc nghiệm. Để trả lời, bà con chọn số của đáp án, từ 1 đến {count}. "
+        "Muốn dừng bài thì gõ /huy. Câu đang chờ trả lời:"
     )
 
 

@@ -27,13 +27,32 @@ LESSONS = {
     "10-ban-hang-truc-tuyen": "ban-hang-truc-tuyen",
     "11-dien-thoai-thong-minh": "dien-thoai-thong-minh",
     "12-an-toan-tre-em": "an-toan-tre-em",
+    "13-dien-thoai-internet": "dien-thoai-internet",
+    "14-giao-tiep-so": "giao-tiep-so",
+    "15-ung-xu-mang-xa-hoi": "ung-xu-mang-xa-hoi",
+    "16-y-te-so": "y-te-so",
+    "17-hoc-truc-tuyen": "hoc-truc-tuyen",
+    "18-thanh-toan-hoa-don": "thanh-toan-hoa-don",
+    "19-ho-kinh-doanh-so": "ho-kinh-doanh-so",
+    "20-dich-vu-vneid": "dich-vu-vneid",
+    "21-bao-cao-lua-dao": "bao-cao-lua-dao",
+    "22-can-bo-so": "can-bo-so",
 }
 REQUIRED_SECTIONS = ["Mục tiêu", "Các bước", "Lưu ý an toàn", "Tóm tắt"]
 DIFFICULTIES = {"easy", "medium", "hard"}
 # Lessons must not send people to addresses we cannot vouch for.
 URL_RE = re.compile(r"https?://|www\.|\b[\w.-]+\.(?:vn|com|net|org|gov)\b", re.IGNORECASE)
-# The one address the lessons may give: the national public-service portal.
-ALLOWED_ADDRESSES = {"dichvucong.gov.vn"}
+# Official addresses the lessons may give (national portals and state-run sites only), and
+# the ".gov.vn" ending of state websites that lessons teach people to check.
+ALLOWED_ADDRESSES = {
+    "dichvucong.gov.vn",  # Cổng Dịch vụ công quốc gia
+    "hoadondientu.gdt.gov.vn",  # Cổng thông tin hóa đơn điện tử của cơ quan thuế
+    "tinnhiemmang.vn",  # Trung tâm Giám sát an toàn không gian mạng quốc gia
+    "binhdanhocvuso.gov.vn",  # nền tảng chính thức của phong trào
+    "gov.vn",
+}
+# Lessons written since issue 12 must end with a "Nguồn" section naming their sources.
+SOURCED_FROM = 13
 
 
 def split_lesson(lesson_id: str) -> tuple[dict, str]:
@@ -85,7 +104,18 @@ def test_lesson_has_required_sections_and_numbered_steps(lesson_id):
     steps = re.findall(r"^### (\d+)\. \S", found["Các bước"], flags=re.MULTILINE)
     assert [int(n) for n in steps] == list(range(1, len(steps) + 1))
     assert len(steps) >= 3
-    assert list(found)[-1] == "Tóm tắt"
+    # "Tóm tắt" closes the lesson; only the list of sources may follow it.
+    closing = list(found)[-2:] if list(found)[-1] == "Nguồn" else list(found)[-1:]
+    assert closing[0] == "Tóm tắt"
+
+
+@pytest.mark.parametrize("lesson_id", [i for i in LESSONS if int(i[:2]) >= SOURCED_FROM])
+def test_new_lessons_name_their_sources(lesson_id):
+    _, body = split_lesson(lesson_id)
+    sources = split_sections(body).get("Nguồn", "")
+    items = re.findall(r"^- \S.+$", sources, flags=re.MULTILINE)
+    assert items, f"{lesson_id}: thiếu mục '## Nguồn' liệt kê nguồn"
+    assert len(body.split()) >= 600
 
 
 @pytest.mark.parametrize("lesson_id", LESSONS)

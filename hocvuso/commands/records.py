@@ -163,6 +163,12 @@ def _quiz_bank(settings) -> dict | None:
     return bank.questions
 
 
+def _question_texts(settings) -> dict[str, str] | None:
+    """Question texts from the quiz bank, or None when the bank cannot be read."""
+    bank = _quiz_bank(settings)
+    return {qid: item.question for qid, item in bank.items()} if bank is not None else None
+
+
 def _units(services):
     """The deployment's unit list; the CLI stops with a Vietnamese message when the file is broken."""
     from bot.units import UnitListError

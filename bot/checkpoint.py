@@ -68,9 +68,11 @@ class VerifierKey:
     @classmethod
     def parse(cls, text: str) -> VerifierKey:
         """Read ``name+hexid+base64key``; the id must match the key."""
-        name, _, rest = text.strip().rpartition("+")
-        name, _, hex_id = name.rpartition("+")
-        raw = _unb64(rest, "Khóa công khai")
+        parts = text.strip().split("+", 2)  # key names never hold "+"; base64 may
+        if len(parts) != 3:
+            raise CheckpointError("Khóa công khai không đúng dạng tên+mã+khóa (Ed25519).")
+        name, hex_id, encoded = parts
+        raw = _unb64(encoded, "Khóa công khai")
         if not name or len(raw) != 33 or raw[:1] != ED25519_TYPE:
             raise CheckpointError("Khóa công khai không đúng dạng tên+mã+khóa (Ed25519).")
         key = cls(name, raw[1:])

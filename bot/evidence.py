@@ -178,7 +178,10 @@ class EvidenceLog:
             # The head before and after the walk: events appended meanwhile are neither
             # missing (before) nor past the head (after).
             head_before = _head(session)
-            walk = _Walk(self.key, checkpoint.size if checkpoint else None)
+            # Seals can only be checked with the secret key; a verifier given another public
+            # key (e.g. on a machine with only a copy of the database) relies on the checkpoint.
+            sealing = self.key if public_key is None or self._holds(public_key) else None
+            walk = _Walk(sealing, checkpoint.size if checkpoint else None)
             query = select(EvidenceEvent).order_by(EvidenceEvent.id).execution_options(yield_per=_BATCH)
             for event in session.scalars(query):
                 if not walk.take(event):
@@ -219,6 +222,9 @@ class EvidenceLog:
         with self.db.session() as session:
             head = session.get(EvidenceHead, 1)
         return self._verifier(head.origin if head else None)
+
+    def _holds(self, public_key: VerifierKey) -> bool:
+        return self.key is not None and self.key.public_bytes == public_key.public_key
 
     def _verifier(self, origin: str | None) -> VerifierKey | None:
         if self.key is None or not origin:

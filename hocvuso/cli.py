@@ -13,6 +13,8 @@ import sys
 import click
 from pydantic import ValidationError
 
+from hocvuso.secretfiles import SecretFileError
+
 # (module, attribute) of each top-level command, registered in this order.
 COMMANDS = [
     ("hocvuso.commands.knowledge", "ingest"),
@@ -79,6 +81,9 @@ class VietnameseGroup(click.Group):
         except ValidationError as error:
             click.echo(f"Lỗi cấu hình (biến môi trường HOCVUSO_*): {_settings_errors(error)}", err=True)
             sys.exit(2)
+        except SecretFileError as error:
+            click.echo(f"Lỗi: {error}", err=True)
+            sys.exit(1)
         except click.Abort:
             click.echo("Đã dừng.", err=True)
             sys.exit(1)

@@ -249,12 +249,20 @@ class EvidenceLog:
             raise EvidenceError(f"Định dạng không hỗ trợ: {fmt!r} (chọn csv hoặc xlsx).")
         zone = ZoneInfo(timezone)
         header = export_header(timezone)
+        anchor = self.checkpoint_lines(timezone)
         with self.db.session() as session:
             events = _select_events(session, *utc_range(date_from, date_to, zone), unit)
             rows = (_export_row(event, zone) for event in events)
             if fmt == "csv":
-                return _write_csv(header, rows, out)
-            return _write_xlsx(header, rows, out)
+                return _write_csv(header, rows, out, anchor)
+            return _write_xlsx(header, rows, out, anchor)
+
+    def checkpoint_lines(self, timezone: str = DEFAULT_TIMEZONE) -> list[str]:
+        """The latest checkpoint as the lines a person keeps (with the public key); empty when none."""
+        latest = self.latest_checkpoint()
+        if latest is None or self.key is None:
+            return []
+        return latest.document(self.key.verifier(latest.origin), timezone).splitlines()
 
 
 def export_header(timezone: str = DEFAULT_TIMEZONE) -> list[str]:
@@ -453,8 +461,8 @@ def _export_row(event: EvidenceEvent, zone: ZoneInfo) -> list:
     ]
 
 
-def _write_csv(header: list[str], rows, out: BinaryIO) -> int:
-    """Write UTF-8 CSV with a BOM (so Excel reads Vietnamese correctly)."""
+def _write_csv(header: list[str], rows, out: BinaryIO, anchor: list[str]) -> int:
+    """Write UTF-8 CSV with a BOM (so Excel reads Vietnamese correctly); the checkpoint after a blank row."""
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
     try:
         writer = csv.writer(text)
@@ -463,6 +471,10 @@ def _write_csv(header: list[str], rows, out: BinaryIO) -> int:
         for row in rows:
             writer.writerow([_csv_text(value) for value in row])
             count += 1
+        if anchor:
+            # One multi-line cell that starts with a letter: copied whole, never read as a formula.
+            writer.writerow([])
+            writer.writerow(["\n".join(anchor) + "\n"])
         text.flush()
     finally:
         text.detach()  # leave the caller's stream open
@@ -481,8 +493,8 @@ def _csv_text(value):
     return value
 
 
-def _write_xlsx(header: list[str], rows, out: BinaryIO) -> int:
-    """Write an XLSX workbook in openpyxl's streaming (write-only) mode."""
+def _write_xlsx(header: list[str], rows, out: BinaryIO, anchor: list[str]) -> int:
+    """Write an XLSX workbook in openpyxl's streaming (write-only) mode; the checkpoint on a second sheet."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -507,5 +519,10 @@ def _write_xlsx(header: list[str], rows, out: BinaryIO) -> int:
     for row in rows:
         sheet.append([text_cell(value) if isinstance(value, str) else value for value in row])
         count += 1
+    if anchor:
+        checkpoint_sheet = workbook.create_sheet("Điểm mốc")
+        checkpoint_sheet.column_dimensions["A"].width = 120
+        for line in anchor:
+            checkpoint_sheet.append([text_cell(line)])
     workbook.save(out)
     return count

@@ -149,15 +149,14 @@ class QuizEngine:
             )
             return self._view(attempt)
 
-    def abandon(self, user: str) -> None:
-        """Mark the user's open attempt (if any) abandoned."""
+    def abandon(self, user: str, attempt_id: int | None = None) -> None:
+        """Mark the user's open attempt (if any; only attempt ``attempt_id`` when given) abandoned."""
         now = self.clock()
+        query = update(QuizAttempt).where(QuizAttempt.user == user, QuizAttempt.status == "open")
+        if attempt_id is not None:
+            query = query.where(QuizAttempt.id == attempt_id)
         with self.db.session() as session:
-            session.execute(
-                update(QuizAttempt)
-                .where(QuizAttempt.user == user, QuizAttempt.status == "open")
-                .values(status="abandoned", updated_at=now)
-            )
+            session.execute(query.values(status="abandoned", updated_at=now))
 
     def current(self, user: str) -> dict | None:
         """The open attempt's current question, or None when no attempt is open."""

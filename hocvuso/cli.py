@@ -13,6 +13,7 @@ import sys
 import click
 from pydantic import ValidationError
 
+from hocvuso import logs
 from hocvuso.secretfiles import SecretFileError
 
 # (module, attribute) of each top-level command, registered in this order.
@@ -101,6 +102,17 @@ def main(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logs.install(_secrets_from_environment())
+
+
+def _secrets_from_environment() -> list[str]:
+    """The secrets set in the environment, to keep them out of the logs (none if it cannot be read)."""
+    from hocvuso.settings import Settings
+
+    try:
+        return logs.configured_secrets(Settings())
+    except ValidationError:
+        return []  # the command itself will report the bad setting
 
 
 def _vietnamese_help_option(command: click.Command) -> None:

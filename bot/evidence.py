@@ -31,7 +31,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot import merkle
-from bot.checkpoint import Checkpoint, CheckpointError, EvidenceKey, VerifierKey, check_signature
+from bot.checkpoint import Checkpoint, CheckpointError, EvidenceKey, VerifierKey, check_signature, parse
 from bot.localdays import utc_range
 from hocvuso.db.models import GENESIS_HASH, EvidenceCheckpoint, EvidenceEvent, EvidenceHead, utcnow
 from hocvuso.settings import DEFAULT_TIMEZONE
@@ -211,8 +211,6 @@ class EvidenceLog:
 
     def latest_checkpoint(self) -> Checkpoint | None:
         """The newest stored checkpoint, or None."""
-        from bot.checkpoint import parse
-
         with self.db.session() as session:
             row = session.scalars(select(EvidenceCheckpoint).order_by(EvidenceCheckpoint.id.desc()).limit(1)).first()
         return parse(row.note) if row is not None else None

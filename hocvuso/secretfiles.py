@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,12 +31,21 @@ def read_or_create(path: Path, make: Callable[[], bytes], what: str) -> bytes:
         try:
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
-            return _read(path, what)
+            return _read_when_written(path, what)
         with os.fdopen(descriptor, "wb") as stream:
             stream.write(make())
     except OSError as error:
         raise SecretFileError(f"Không tạo hoặc đọc được {what} tại {path}: {error}") from error
     log.warning("Đã tạo %s mới tại %s (quyền 0600). Hãy sao lưu tệp này cẩn thận.", what, path)
+    return _read(path, what)
+
+
+def _read_when_written(path: Path, what: str, attempts: int = 20) -> bytes:
+    """Read a secret another process may have just created and not yet written."""
+    for _ in range(attempts - 1):
+        if path.stat().st_size:
+            break
+        time.sleep(0.05)
     return _read(path, what)
 
 
@@ -48,6 +58,6 @@ def _read(path: Path, what: str) -> bytes:
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         log.warning("%s tại %s đọc được bởi người khác (quyền %o); nên đặt 0600.", what, path, mode & 0o777)
     if not content.strip():
-        # Another process is between creating and writing it; an empty secret is never used.
-        raise SecretFileError(f"{what} tại {path} đang trống; hãy chạy lại lệnh.")
+        # An empty secret is never used: the file was truncated or its writer died.
+        raise SecretFileError(f"{what} tại {path} đang trống; hãy khôi phục tệp từ bản sao lưu.")
     return content

@@ -53,6 +53,12 @@ def test_deep_json_is_a_400_on_api_routes(client, path):  # noqa: F811
     assert response.json()["code"] == "json_too_deep" and "lồng nhau quá sâu" in response.json()["detail"]
 
 
+@pytest.mark.parametrize("path", ["/v1/ask", "/v1/quiz/attempts"])
+def test_a_number_too_long_to_parse_is_a_400(client, path):  # noqa: F811
+    response = client.post(path, content='{"topic": ' + "9" * 50_000 + "}", headers={"Content-Type": "application/json"})
+    assert response.status_code == 400 and response.json()["detail"] == "Yêu cầu không hợp lệ."
+
+
 def test_ordinary_json_still_reaches_the_routes(client):  # noqa: F811
     assert client.post("/v1/quiz/attempts", json={"user_id": "u-1", "topic": "vneid"}).status_code == 201
     empty = client.post("/v1/ask", json={"question": ""})
@@ -83,6 +89,8 @@ def test_deep_json_to_the_webhooks_is_a_400_not_a_500(channels_client, path, hea
     response = channels_client.post(path, content=nested(1000), headers=headers)
     assert response.status_code == 400, response.text
     assert channels_client.app.state.services.assistant.seen == []
+    too_long = channels_client.post(path, content='{"result": ' + "9" * 50_000 + "}", headers=headers)
+    assert too_long.status_code == 400
     # And a normal update still goes through afterwards.
     if path.endswith("telegram"):
         ok = channels_client.post(path, json=telegram_text_update(1, 7, "chào"), headers={header: secret})

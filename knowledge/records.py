@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-Kind = Literal["plan", "lesson", "quiz"]
+Kind = Literal["plan", "law", "lesson", "quiz"]
 SECTION_SEPARATOR = " > "  # between the headings of a section path
 
 

@@ -257,7 +257,8 @@ class Assistant:
             raise AssistantUnavailable("knowledge base unavailable") from exc
         answered = answer.found and bool(answer.answer.strip())
         sources = answer.citations(MAX_CITATIONS) if answered else []
-        citations = [Citation(s.title, s.section, s.doc_id, s.kind) for s in sources]
+        # The citation names document and place at once ("Luật Căn cước 2023, Điều 19").
+        citations = [Citation(s.citation or s.title, "" if s.citation else s.section, s.doc_id, s.kind) for s in sources]
         # The question text is not logged: people type phone and ID numbers into
         # questions, and the evidence log can never be edited.
         documents = list(dict.fromkeys(s.doc_id for s in sources))

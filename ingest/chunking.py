@@ -211,12 +211,6 @@ def document_pieces(document: Document, limit: int = MAX_CHARS) -> list[Piece]:
     return pieces
 
 
-def own_text(chunk: Chunk) -> str:
-    """A chunk's text without the headings it repeats for context."""
-    context = int(chunk.metadata.get("context", 0) or 0)
-    return "\n".join(chunk.text.split("\n")[context:])
-
-
 def chunk_document(document: Document, limit: int = MAX_CHARS) -> list[Chunk]:
     """All chunks of a document, in reading order, with their section paths."""
     chunks: list[Chunk] = []

@@ -11,7 +11,6 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ingest.chunking import own_text
 from knowledge.records import Chunk
 
 _SPACE_RE = re.compile(r"\s+")
@@ -55,7 +54,7 @@ def _squash(text: str) -> str:
 
 def check(lines: list[str], chunks: list[Chunk]) -> Conservation:
     """Compare a document's source lines with its chunks."""
-    stream = "".join(_squash(own_text(chunk)) for chunk in chunks)
+    stream = "".join(_squash(chunk.own_text()) for chunk in chunks)
     missing = [line for line in lines if _squash(line) not in stream]
     source = Counter(_squash("".join(lines)))
     kept = Counter(stream)

@@ -195,12 +195,6 @@ def plan_metadata(outline: Outline, text: str) -> dict[str, str]:
     }
 
 
-def is_legal(doc_type: str) -> bool:
-    """True for legal and directing documents (Luật, Nghị định, Nghị quyết, Quyết định...),
-    stored with kind "law"; plans, letters and reports keep kind "plan"."""
-    return doc_type in _LEGAL_TYPES
-
-
 def lesson_metadata(outline: Outline) -> dict[str, str]:
     """Title and topic of a lesson, from its front matter."""
     front = outline.front_matter

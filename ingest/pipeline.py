@@ -18,7 +18,7 @@ from ingest.chunking import chunk_document
 from ingest.cleaning import clean_line, clean_text, normalize_chars, source_lines
 from ingest.conservation import Conservation, check
 from ingest.loaders import LoadError, load_text
-from ingest.metadata import is_legal, lesson_metadata, plan_metadata
+from ingest.metadata import lesson_metadata, plan_metadata
 from ingest.records import Document
 from ingest.structure import markdown_lines, outline_markdown, outline_plan, split_front_matter
 from knowledge.records import Chunk
@@ -100,8 +100,9 @@ def read_document(path: Path) -> Document:
     if front or path.parent.name == "lessons":
         kind, metadata = "lesson", lesson_metadata(outline)
     else:
-        metadata = plan_metadata(outline, text)
-        kind = "law" if is_legal(metadata["doc_type"]) else "plan"
+        # Plans and legal texts are one kind, "plan" (official documents, as opposed to
+        # lessons); doc_type tells a Luật from a Kế hoạch.
+        kind, metadata = "plan", plan_metadata(outline, text)
     if not metadata["title"]:
         metadata["title"] = path.stem.replace("-", " ").replace("_", " ").capitalize()
     metadata["short_name"] = metadata["short_name"] or metadata["title"]

@@ -43,7 +43,7 @@ class Document:
     """A loaded, cleaned and structured document ready to be chunked."""
 
     doc_id: str
-    kind: str  # "plan" | "law" | "lesson"
+    kind: str  # "plan" (plans and legal texts) | "lesson"
     outline: Outline
     metadata: dict[str, str]  # title, short_name, doc_type, issuer, locality, number, date, signer, source...
     lines: list[str] = field(default_factory=list)  # the source's non-blank lines after cleaning

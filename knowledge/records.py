@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-Kind = Literal["plan", "law", "lesson", "quiz"]
+Kind = Literal["plan", "lesson", "quiz"]
 SECTION_SEPARATOR = " > "  # between the headings of a section path
 
 
@@ -22,6 +22,11 @@ class Chunk(BaseModel):
     locality: str = ""
     metadata: dict[str, str] = Field(default_factory=dict)
 
+    def own_text(self) -> str:
+        """The text without the headings repeated at its start for context (``context`` lines)."""
+        context = int(self.metadata.get("context", 0) or 0)
+        return "\n".join(self.text.split("\n")[context:]) if context else self.text
+
 
 class Source(BaseModel):
     """A retrieved passage as shown to users and in ``--json`` output."""
@@ -32,6 +37,7 @@ class Source(BaseModel):
     kind: Kind
     text: str
     score: float
+    citation: str = ""  # "Luật Căn cước 2023, Điều 19, khoản 1" / "Kế hoạch tỉnh Nghệ An, mục III.1"
 
 
 class Answer(BaseModel):

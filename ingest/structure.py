@@ -137,8 +137,17 @@ def _title_and_start(paragraphs: list[str]) -> tuple[str, list[str], int, str]:
     """The title, the header lines above the type line, where the body starts, the type."""
     type_index = _find_title(paragraphs)
     if type_index is None:
-        first = paragraphs[0] if paragraphs else ""
-        return (first if len(first) <= 200 and not heading_rank(first) else ""), [], 0, ""
+        # A letter (công văn) has no type line: its header ends where the text begins,
+        # and its subject is the "V/v ..." line.
+        start = 0
+        while start < min(len(paragraphs), 8) and _is_header_line(paragraphs[start]):
+            start += 1
+        subject = next((p for p in paragraphs[:start] if p.startswith("V/v")), "")
+        if subject:
+            return f"Công văn {subject.removeprefix('V/v').strip(' :.')}", paragraphs[:start], start, ""
+        first = paragraphs[start] if start < len(paragraphs) else ""
+        title = first if start == 0 and len(first) <= 200 and not heading_rank(first) else ""
+        return title, paragraphs[:start], start, ""
     doc_type = doc_type_of(paragraphs[type_index])
     subject: list[str] = []
     index = type_index + 1
@@ -160,6 +169,14 @@ def _title_and_start(paragraphs: list[str]) -> tuple[str, list[str], int, str]:
     else:
         title = doc_type + (f" {text[:1].lower()}{text[1:]}" if text else "")
     return title, paragraphs[:type_index], index, doc_type
+
+
+_HEADER_LINE_RE = re.compile(r"^(?:Số\b|V/v\b|Độc lập\b|[^,]{2,40}, ngày\b)")
+
+
+def _is_header_line(paragraph: str) -> bool:
+    """A line of a header block: the issuer or motto in capitals, number, subject, place and date."""
+    return (is_capitals(paragraph) and len(paragraph) <= 120) or bool(_HEADER_LINE_RE.match(paragraph))
 
 
 def _is_signature(paragraph: str) -> bool:

@@ -55,7 +55,18 @@ def _squash(text: str) -> str:
 def check(lines: list[str], chunks: list[Chunk]) -> Conservation:
     """Compare a document's source lines with its chunks."""
     stream = "".join(_squash(chunk.own_text()) for chunk in chunks)
-    missing = [line for line in lines if _squash(line) not in stream]
+    missing: list[str] = []
+    position = 0
+    for line in lines:
+        # Lines come mostly in reading order: look ahead first, then anywhere.
+        squashed = _squash(line)
+        found = stream.find(squashed, position)
+        if found < 0:
+            found = stream.find(squashed)
+        if found < 0:
+            missing.append(line)
+        else:
+            position = found
     source = Counter(_squash("".join(lines)))
     kept = Counter(stream)
     return Conservation(

@@ -119,9 +119,9 @@ def _common(paths: list[tuple[str, ...]]) -> tuple[str, ...]:
 
 def _cut(rows: list, start: int, end: int, depth: int, limit: int) -> int:
     """Where to end a piece begun at ``start`` that cannot take row ``end``: before the
-    outermost heading past its first third (a khoản before a điểm), else at ``end``."""
+    outermost heading past its first third, up to ``end`` (a khoản before a điểm)."""
     best, best_depth = end, None
-    for index in range(start + 1, end):
+    for index in range(start + 1, end + 1):
         path = rows[index][0]
         if _size([row[1] for row in rows[start:index]]) < limit // 3:
             continue

@@ -4,7 +4,7 @@ A section with its own paragraphs gives its own passages (its heading and
 paragraphs); a long one is cut between list items, each piece opening again with
 the heading. An article (Điều) is one passage when it fits, else it is cut between
 its khoản and điểm, each piece opening with the article's heading (and the khoản's
-lead-in). A list whose items have nothing under them stays with its heading. A
+lead-in). A short list whose items have nothing under them stays with its heading. A
 heading with nothing of its own ("I. MỤC ĐÍCH, YÊU CẦU", "Chương II") opens the next
 passage. Repeated headings are context: the chunk's ``context`` metadata counts
 those leading lines, so every line of the document is owned by exactly one chunk.
@@ -169,8 +169,8 @@ def _lead(rows: list, start: int, depth: int) -> str | None:
 
 
 def _packed(section: Section, in_article: bool) -> bool:
-    """True when a section is passed on as a whole: an article or part of one, or a list
-    whose items are bare lines."""
+    """True when a section goes as a whole (cut between its parts if it must): an article
+    or part of one, or a list whose items are bare lines (kept whole only when it fits)."""
     if not section.children:
         return False
     return in_article or all(not c.paragraphs and not c.children for c in section.children)
@@ -191,12 +191,14 @@ def document_pieces(document: Document, limit: int = MAX_CHARS) -> list[Piece]:
         path = (*parents, section.label)
         in_article = in_article or section.rank == ARTICLE_RANK
         if _packed(section, in_article):
-            rows = _rows(section, path)
-            if _size([line for _, line in rows]) <= limit + 1:
-                add([Piece(path, [line for _, line in rows])])
-            else:
+            lines = [line for _, line in _rows(section, path)]
+            if _size(lines) <= limit + 1:
+                add([Piece(path, lines)])
+                return
+            if in_article:
                 add(_pack(section, path, limit))
-            return
+                return
+            # A long list of long items: each item gives its own passages, as below.
         if section.paragraphs or not section.children:
             add([Piece(path, lines, context) for lines, context in section_pieces(section, limit)])
         else:

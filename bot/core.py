@@ -257,8 +257,7 @@ class Assistant:
             raise AssistantUnavailable("knowledge base unavailable") from exc
         answered = answer.found and bool(answer.answer.strip())
         sources = answer.citations(MAX_CITATIONS) if answered else []
-        # The citation names document and place at once ("Luật Căn cước 2023, Điều 19").
-        citations = [Citation(s.citation or s.title, "" if s.citation else s.section, s.doc_id, s.kind) for s in sources]
+        citations = [Citation(s.title, s.section, s.doc_id, s.kind, s.citation) for s in sources]
         # The question text is not logged: people type phone and ID numbers into
         # questions, and the evidence log can never be edited.
         documents = list(dict.fromkeys(s.doc_id for s in sources))

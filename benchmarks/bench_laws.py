@@ -1,6 +1,6 @@
 """Legal corpus benchmark: ingest quality and answers on Vietnamese legal texts, next to plain BM25.
 
-Ingests ``../shared/corpus/laws`` (six laws, a decree and NQ 57) into a temporary data
+Ingests ``../shared/corpus/laws`` (four laws, a decree and NQ 57) into a temporary data
 dir and prints, in one run:
 
 * conservation: share of the sources' cleaned lines found in exactly one chunk;

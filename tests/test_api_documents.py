@@ -26,6 +26,7 @@ def test_lists_the_plans_and_lessons_with_metadata(client):  # noqa: F811
     plan = documents["xa-nghia-trung"]
     assert plan["locality"] == "xã Nghĩa Trung"
     assert plan["issuer"] == "Ủy ban nhân dân xã Nghĩa Trung"
+    assert (plan["source"], plan["doc_type"], plan["short_name"]) == ("xa-nghia-trung.txt", "Kế hoạch", "Kế hoạch xã Nghĩa Trung")
     assert plan["chunks"] > 0
 
 

@@ -240,3 +240,30 @@ def test_ingest_reports_conservation_and_still_ingests_a_broken_document(tmp_pat
     report = ingest_paths(settings, [plan, copy], progress=False)
     assert "tinh-ha-tinh" in report.added and not report.conservation["tinh-ha-tinh"].ok
     assert "dòng không có trong đoạn nào" in report.conservation["tinh-ha-tinh"].warning()
+
+
+def test_all_divisions_of_a_code(tmp_path):
+    source = tmp_path / "bo-luat-mau.txt"
+    source.write_text(
+        "QUỐC HỘI\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nBộ luật số: 99/2019/QH14\n"
+        "Hà Nội, ngày 20 tháng 11 năm 2019\n\nBỘ LUẬT\nMẪU\n\n"
+        "Phần thứ nhất\nNHỮNG QUY ĐỊNH CHUNG\n\nChương I\nPHẠM VI\n\nMục 1. QUY ĐỊNH A\n\nTiểu mục 1. CHI TIẾT\n\n"
+        "Điều 1. Phạm vi điều chỉnh\n1. Khoản một gồm:\na) Điểm a;\nđ) Điểm đ.\n\n"
+        "Điều 2. Đối tượng áp dụng\nBộ luật này áp dụng với mọi người.\n\n"
+        "Phần thứ hai\nQUY ĐỊNH RIÊNG\n\nChương II\nQUY ĐỊNH KHÁC\n\nĐiều 3. Hiệu lực\nBộ luật này có hiệu lực từ ngày ký.\n\n"
+        "Bộ luật này được Quốc hội nước Cộng hòa xã hội chủ nghĩa Việt Nam khóa XIV thông qua.\n\n"
+        "CHỦ TỊCH QUỐC HỘI\nNguyễn Văn An\n",
+        encoding="utf-8",
+    )
+    document, chunks = _chunks(source)
+    assert check(document.lines, chunks).ok
+    meta = document.metadata
+    assert (meta["doc_type"], meta["number"], meta["date"], meta["signer"]) == ("Bộ luật", "99/2019/QH14", "20/11/2019", "Nguyễn Văn An")
+    assert (meta["title"], meta["short_name"], meta["issuer"]) == ("Bộ luật Mẫu", "Bộ luật Mẫu 2019", "Quốc hội")
+    sections = [c.section for c in chunks]
+    assert "Phần thứ nhất > Chương I > Mục 1 > Tiểu mục 1 > Điều 1. Phạm vi điều chỉnh" in sections
+    assert "Phần thứ hai > Chương II > Điều 3. Hiệu lực" in sections
+    assert sections[-2:] == ["Phần kết", "Người ký"]
+    first = next(c for c in chunks if "Điều 1." in c.section)
+    # The division headings with no text of their own open the article's passage.
+    assert first.text.startswith("Phần thứ nhất\nNHỮNG QUY ĐỊNH CHUNG\nChương I\nPHẠM VI\nMục 1. QUY ĐỊNH A")

@@ -48,17 +48,18 @@ class Answer(BaseModel):
     sources: list[Source] = Field(default_factory=list)
 
     def citations(self, limit: int) -> list[Source]:
-        """The first ``limit`` sources to cite, best first, one per (document, section).
+        """The first ``limit`` sources to cite, best first, one per (document, citation).
 
         ``sources`` keeps every retrieved passage (evaluation scores them); people
-        reading an answer want each section named once, not once per passage.
+        reading an answer want each place named once, not once per passage (two
+        pieces of one article are both "Điều 2").
         """
         seen: set[tuple[str, str]] = set()
         kept: list[Source] = []
         for source in self.sources:
             if len(kept) >= limit:
                 break
-            key = (source.doc_id, source.section)
+            key = (source.doc_id, source.citation or source.section)
             if key not in seen:
                 seen.add(key)
                 kept.append(source)

@@ -42,6 +42,8 @@ _CHAR_MAP = str.maketrans(
     }
 )
 
+# Vietnamese capital letters, for patterns (regular expressions have no Unicode classes).
+UPPER = "A-ZĐÂĂÊÔƠƯÁÀẢÃẠẤẦẨẪẬẮẰẲẴẶÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ"
 # Headings and list markers of Vietnamese administrative documents (and lessons).
 _HEADING_RE = re.compile(
     r"""^(?:
@@ -51,7 +53,9 @@ _HEADING_RE = re.compile(
       | [-+•]\s                   # - item, + sub-item
       | \#{1,6}\s                 # markdown headings (lessons)
       | (?:Phần|Chương)\s+(?:thứ\s+\w+|[IVXLC]+|\d+)(?:\.|\s|$)  # legal divisions
-      | (?:Mục|Tiểu\ mục)\s+\d+\.?(?:\s+[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẤẦẨẪẬẮẰẲẴẶÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ]{2}|$)
+      | (?:Mục|Tiểu\ mục)\s+\d+\.?(?:\s+["""
+    + UPPER
+    + r"""]{2}|$)  # Mục 1. TITLE
       | Điều\s+\d+[a-zđ]?\.(?:\s|$) # an article
     )""",
     re.VERBOSE,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.cleaning import is_capitals
+from ingest.cleaning import UPPER, is_capitals
 from ingest.records import Outline
 from ingest.structure import ISSUER_LINE_RE
 from knowledge.textnorm import fold, looks_like_name
@@ -20,8 +20,7 @@ _MOTTO_RE = re.compile(
 # "Số: 329/KH-UBND", "Luật số: 24/2018/QH14", "Số 57-NQ/TW": a number, then its symbol.
 _NUMBER_RE = re.compile(r"(?:^|\s)(?:[Ll]uật\s+|[Bb]ộ luật\s+)?[Ss]ố:?\s*(\d+[\w.\-]*(?:/[\wĐđ.\-]+)+)")
 _DATE_RE = re.compile(r"ngày\s*(\d{1,2})?\s*tháng\s*(\d{1,2})\s*năm\s*(\d{4})")
-_UPPER = "A-ZĐÂĂÊÔƠƯÁÀẢÃẠẤẦẨẪẬẮẰẲẴẶÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ"
-_PLACE_WORD = rf"[{_UPPER}][^\W\d_]*"
+_PLACE_WORD = rf"[{UPPER}][^\W\d_]*"
 _LOCALITY_RE = re.compile(rf"(?<!\w)(tỉnh|xã|phường|huyện|thành phố)\s+({_PLACE_WORD}(?:\s+{_PLACE_WORD}){{0,2}})")
 _ISSUER_RE = re.compile(
     r"((?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND|Văn phòng|Sở|Ban|Hội đồng)[^,;:]*?)\s+"

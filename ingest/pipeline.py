@@ -1,5 +1,9 @@
 """Ingest: files -> text -> clean -> structure -> chunks -> vectors -> store + lexical index.
 
+Every document's chunks are checked to hold each cleaned source line exactly once
+(``IngestReport.conservation``); a document failing the check is still ingested and
+the summary warns about it.
+
 Re-running is cheap and safe: a file whose bytes did not change is skipped, a changed
 file only embeds its new chunks and drops its stale ones, a removed file's chunks are
 deleted. Each document is written on its own, new chunks before stale ones are

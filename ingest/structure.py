@@ -13,7 +13,7 @@ import re
 
 import yaml
 
-from ingest.cleaning import is_capitals
+from ingest.cleaning import UPPER, is_capitals
 from ingest.records import Outline, Section
 from knowledge.textnorm import fold, looks_like_name
 
@@ -24,8 +24,8 @@ ARTICLE_RANK = 5
 _RANKS = [
     (1, re.compile(r"^(?:Phần|PHẦN)\s+(?:thứ\s+\w+|THỨ\s+\w+|[IVXLC]+\b|\d+\b)")),
     (2, re.compile(r"^(?:Chương|CHƯƠNG)\s+(?:[IVXLC]+|\d+)\b")),
-    (3, re.compile(r"^(?:Mục|MỤC)\s+\d+\.?(?:\s+[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẤẦẨẪẬẮẰẲẴẶÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ]{2}|$)")),
-    (4, re.compile(r"^(?:Tiểu mục|TIỂU MỤC)\s+\d+\.?(?:\s+[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẤẦẨẪẬẮẰẲẴẶÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ]{2}|$)")),
+    (3, re.compile(rf"^(?:Mục|MỤC)\s+\d+\.?(?:\s+[{UPPER}]{{2}}|$)")),
+    (4, re.compile(rf"^(?:Tiểu mục|TIỂU MỤC)\s+\d+\.?(?:\s+[{UPPER}]{{2}}|$)")),
     (ARTICLE_RANK, re.compile(r"^Điều\s+\d+[a-zđ]?\.(?:\s|$)")),
     (6, re.compile(r"^[IVX]{1,4}[.\-]\s")),
     (8, re.compile(r"^\d{1,2}\.\d{1,2}\.\s")),
@@ -58,7 +58,7 @@ _SIGNATURE_RE = re.compile(
 )
 # "CỦA BỘ CHÍNH TRỊ" under "NGHỊ QUYẾT": the issuing body, not part of the subject.
 # The capitals may run on into the subject ("CỦA BỘ CHÍNH TRỊ về đột phá ...").
-ISSUER_LINE_RE = re.compile(r"^CỦA\s+([A-ZĐÂĂÊÔƠƯÁÀẢÃẠẤẦẨẪẬẮẰẲẴẶÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ ]+?)(?:\s+(?=[^A-ZĐÂĂÊÔƠƯÁÀẢÃẠẤẦẨẪẬẮẰẲẴẶÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ\s])(.*))?$")
+ISSUER_LINE_RE = re.compile(rf"^CỦA\s+([{UPPER} ]+?)(?:\s+(?=[^{UPPER}\s])(.*))?$")
 _LABEL_LIMIT = 80
 _ARTICLE_LABEL_LIMIT = 100
 
@@ -264,7 +264,6 @@ def outline_plan(text: str) -> Outline:
     title, header, start, doc_type = _title_and_start(paragraphs)
     body, closing, recipients, signature = _split_closing(paragraphs[start:])
     lead, sections = _nest(body)
-    preamble = lead
     opening = paragraphs[:start] + lead
     if opening:
         sections.insert(0, Section(label=PREAMBLE_LABEL, paragraphs=opening))
@@ -278,7 +277,7 @@ def outline_plan(text: str) -> Outline:
         title=title,
         sections=sections,
         header=header,
-        preamble=preamble,
+        preamble=lead,
         signature=signature,
         doc_type=doc_type,
         title_lines=paragraphs[len(header) : start],

@@ -23,6 +23,7 @@ COMMANDS = [
     ("hocvuso.commands.knowledge", "ingest"),
     ("hocvuso.commands.knowledge", "ask"),
     ("hocvuso.commands.knowledge", "eval_command"),
+    ("hocvuso.commands.documents", "documents"),
     ("hocvuso.commands.learning", "chat"),
     ("hocvuso.commands.learning", "quiz"),
     ("hocvuso.commands.records", "evidence"),

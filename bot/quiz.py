@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from hocvuso.db.models import QuizAnswer, QuizAttempt, User, utcnow
+from knowledge.courses import Courses
 from knowledge.quizbank import Question, QuizBank
 
 
@@ -74,8 +75,10 @@ class QuizEngine:
         quiz_settings,
         rng: random.Random | None = None,
         clock: Callable[[], datetime] = utcnow,
+        courses: Courses | None = None,
     ):
         self.bank = bank
+        self.courses = courses or Courses()
         self.db = db
         self.evidence = evidence
         self.settings = quiz_settings
@@ -83,26 +86,40 @@ class QuizEngine:
         self.clock = clock
 
     def topics(self) -> list[dict]:
-        """The topics of the bank: id, name, lesson (id and title) and number of questions."""
+        """The topics of the bank: id, name, lesson (id and title), courses and number of questions."""
         return [
             {
                 "id": t.id,
                 "name": t.name,
                 "lesson": t.lesson,
                 "lesson_title": t.lesson_title,
+                "courses": [{"id": c.id, "title": c.title} for c in self.courses.of_lesson(t.lesson)],
                 "questions": len(t.question_ids),
             }
             for t in self.bank.topics.values()
         ]
 
     def start(self, user: str, channel: str, topic: str | None = None) -> dict:
-        """Open a new attempt and return its first question; raise QuizInProgress if one is open."""
+        """Open a new attempt and return its first question; raise QuizInProgress if one is open.
+
+        The database keeps one open attempt per user (a unique partial index), so of
+        concurrent starts exactly one opens an attempt and logs ``quiz_started``.
+        """
         if topic is not None and topic not in self.bank.topics:
             raise UnknownTopic(topic)
         pool = self.bank.by_topic(topic) if topic else list(self.bank.questions.values())
         if not pool:
             raise NoQuestions(topic or "")
         now = self.clock()
+        try:
+            return self._start(user, channel, topic, pool, now)
+        except IntegrityError:
+            # Another request for this user opened an attempt between our check and our insert.
+            with self.db.session() as session:
+                current = self._open_attempt(session, user, now)
+            raise QuizInProgress(current.id if current else 0) from None
+
+    def _start(self, user: str, channel: str, topic: str | None, pool: list[Question], now: datetime) -> dict:
         with self.db.session() as session:
             current = self._open_attempt(session, user, now)
             if current is not None:
@@ -124,7 +141,7 @@ class QuizEngine:
                 updated_at=now,
             )
             session.add(attempt)
-            session.flush()
+            session.flush()  # the unique index refuses a second open attempt here
             # In the same transaction: an attempt is never stored without its evidence.
             self.evidence.append(
                 "quiz_started",
@@ -136,15 +153,14 @@ class QuizEngine:
             )
             return self._view(attempt)
 
-    def abandon(self, user: str) -> None:
-        """Mark the user's open attempt (if any) abandoned."""
+    def abandon(self, user: str, attempt_id: int | None = None) -> None:
+        """Mark the user's open attempt (if any; only attempt ``attempt_id`` when given) abandoned."""
         now = self.clock()
+        query = update(QuizAttempt).where(QuizAttempt.user == user, QuizAttempt.status == "open")
+        if attempt_id is not None:
+            query = query.where(QuizAttempt.id == attempt_id)
         with self.db.session() as session:
-            session.execute(
-                update(QuizAttempt)
-                .where(QuizAttempt.user == user, QuizAttempt.status == "open")
-                .values(status="abandoned", updated_at=now)
-            )
+            session.execute(query.values(status="abandoned", updated_at=now))
 
     def current(self, user: str) -> dict | None:
         """The open attempt's current question, or None when no attempt is open."""

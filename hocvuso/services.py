@@ -27,16 +27,26 @@ class Services:
     @cached_property
     def db(self):
         """The relational database (SQLite by default), migrated to the latest schema."""
+        from bot.checkpoint import EvidenceKey
         from hocvuso.db import Database
 
-        return Database.from_settings(self.settings)
+        database = Database.from_settings(self.settings)
+        database.evidence_key = EvidenceKey.from_settings(self.settings)  # read or made on first use
+        return database
+
+    @cached_property
+    def units(self):
+        """The deployment's units: ``units.yaml`` of the knowledge directory and those added by admins."""
+        from bot.units import UnitCatalog, load_units
+
+        return UnitCatalog(load_units(self.settings.knowledge_dir), self.db)
 
     @cached_property
     def assistant(self):
         """The channel-agnostic assistant core."""
         from bot.core import Assistant
 
-        return Assistant(kb=self.kb, db=self.db, settings=self.settings)
+        return Assistant(kb=self.kb, db=self.db, settings=self.settings, units=self.units)
 
     def reload_kb(self) -> None:
         """Take in a re-ingest: the opened knowledge base, shared by the assistant, reloads in place."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import re
 
+from knowledge.citations import citation
 from knowledge.definitions import asked_subject, defined_subjects, defines
 from knowledge.diacritics import DiacriticRestorer
 from knowledge.lexical import LexicalIndex, expanded_words, passage_terms, query_terms
@@ -120,6 +121,7 @@ def source_of(chunk: Chunk, score: float) -> Source:
         kind=chunk.kind,
         text=chunk.text,
         score=round(score, 4),
+        citation=citation(chunk.metadata.get("short_name") or chunk.title, chunk.section, chunk.kind),
     )
 
 

@@ -55,6 +55,7 @@ CHAT_SPELLINGS: dict[str, str] = {
     "mn": "mọi người",
     "vs": "với",
     "ad": "",
+    "wifi": "Wi-Fi",  # the lessons write Wi-Fi, people type wifi
 }
 
 # Question and politeness words that carry no content, as typed with diacritics...

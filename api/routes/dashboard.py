@@ -1,9 +1,11 @@
 """``/dashboard``: the trainers' server-rendered pages (sign-in, figures, charts, exports).
 
 Trainers sign in with their API key; the session cookie (signed, HttpOnly,
-SameSite=Lax, scoped to ``/dashboard``) keeps only the key's id, checked again on
-every request so a revoked key loses access at once. Forms that change state carry
-a CSRF token kept in the session.
+SameSite=Lax, scoped to ``/dashboard``, Secure over HTTPS) keeps only a random token
+of a server-side session (:mod:`api.sessions`): logging out deletes it, so an old
+cookie is worthless at once, and the key is checked again on every request so a
+revoked key loses access at once. Forms that change state carry a CSRF token kept
+in the session.
 """
 
 from __future__ import annotations
@@ -19,15 +21,21 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api import charts
-from api.deps import DatabaseDep, QuestionTextsDep, QuizDep, SettingsDep
+from api.deps import DatabaseDep, QuestionLabelsDep, QuestionTextsDep, QuizDep, SettingsDep, UnitsDep
 from api.exports import export_response
 from api.filters import EARLIEST, LATEST, PLAIN_TEXT
 from api.keys import KeyInfo, find_key, get_key
 from api.routes.reports import report_response
 from api.routes.unanswered import unanswered_file
+from api.sessions import close_session, open_session, session_key_id
 from bot import stats, unanswered
+from bot.evidence import EvidenceLog
+from bot.stats import DIFFICULTY_NAMES, FLAG_NAMES
+from bot.units import UnitDirectory
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
+
+SESSION_HOURS = 8
 
 # The pages need nothing from elsewhere: no scripts at all, styles and images from this app only.
 SECURITY_HEADERS = {
@@ -70,12 +78,14 @@ def _csrf_ok(request: Request, submitted: str) -> bool:
 
 
 def _signed_in(request: Request, db) -> KeyInfo | None:
-    """The session's key if it is still active and may see statistics; clears stale sessions."""
-    key_id = request.session.get("key_id")
-    if not isinstance(key_id, int):
+    """The session's key if the session is live and the key still active and allowed; clears stale ones."""
+    token = request.session.get("sid")
+    if not isinstance(token, str):
         return None
-    key = get_key(db, key_id)
+    key_id = session_key_id(db, token)
+    key = get_key(db, key_id) if key_id is not None else None
     if key is None or not key.active or not key.allows("trainer"):
+        close_session(db, token)
         request.session.clear()
         return None
     return key
@@ -102,7 +112,7 @@ def _parse_day(text: str, label: str, problems: list[str]) -> date | None:
 
 
 def _read_filter(date_from: str, date_to: str, unit: str, topic: str,
-                 timezone: str) -> tuple[stats.StatsFilter, list[str]]:
+                 timezone: str, units: UnitDirectory | None = None) -> tuple[stats.StatsFilter, list[str]]:
     problems: list[str] = []
     start = _parse_day(date_from, "“Từ ngày”", problems)
     end = _parse_day(date_to, "“Đến ngày”", problems)
@@ -110,7 +120,8 @@ def _read_filter(date_from: str, date_to: str, unit: str, topic: str,
         problems.append("“Từ ngày” sau “Đến ngày”: đã đổi chỗ hai ngày.")
         start, end = end, start
     return stats.StatsFilter(date_from=start, date_to=end, unit=unit.strip() or None,
-                             topic=topic.strip() or None, timezone=timezone), problems
+                             topic=topic.strip() or None, timezone=timezone,
+                             units=units or UnitDirectory()), problems
 
 
 def local_today(timezone: str) -> date:
@@ -178,15 +189,18 @@ def login(request: Request, db: DatabaseDep,
         return _render(request, "login.html", {"error": "Khóa không đúng hoặc đã bị thu hồi."}, 401)
     # A fresh session (and CSRF token) on sign-in, so nothing planted before it survives.
     request.session.clear()
-    request.session["key_id"] = found.id
+    request.session["sid"] = open_session(db, found.id, SESSION_HOURS)
     request.session["csrf"] = secrets.token_urlsafe(32)
     return RedirectResponse(request.url_for("dashboard"), status_code=303)
 
 
 @router.post("/logout", name="logout")
-def logout(request: Request, csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
-    """Close the session."""
+def logout(request: Request, db: DatabaseDep, csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """End the session on the server, so the cookie is worthless even if a copy was kept."""
     if _csrf_ok(request, csrf_token):
+        token = request.session.get("sid")
+        if isinstance(token, str):
+            close_session(db, token)
         request.session.clear()
     return _to_login(request)
 
@@ -194,6 +208,7 @@ def logout(request: Request, csrf_token: Annotated[str, Form(max_length=200)] = 
 @router.get("", name="dashboard", response_class=HTMLResponse)
 def dashboard(
     request: Request, db: DatabaseDep, quiz: QuizDep, texts: QuestionTextsDep, settings: SettingsDep,
+    labels: QuestionLabelsDep, unit_list: UnitsDep,
     date_from: Annotated[str, Query(alias="from", max_length=20)] = "",
     date_to: Annotated[str, Query(alias="to", max_length=20)] = "",
     unit: Annotated[str, Query(max_length=200, pattern=PLAIN_TEXT)] = "",
@@ -203,11 +218,11 @@ def dashboard(
     key = _signed_in(request, db)
     if key is None:
         return _to_login(request)
-    f, problems = _read_filter(date_from, date_to, unit, topic, settings.timezone)
+    f, problems = _read_filter(date_from, date_to, unit, topic, settings.timezone, unit_list)
     pass_ratio = settings.quiz.pass_ratio
     daily = stats.daily(db, f)
     scores = stats.score_distribution(db, f)
-    questions = stats.per_question(db, f, texts)
+    questions = stats.per_question(db, f, texts, labels)
     topics = quiz.topics()
     topic_titles = {t["id"]: t["name"] for t in topics}
     period = {"from": f.date_from or "", "to": f.date_to or "", "unit": f.unit or ""}
@@ -215,12 +230,17 @@ def dashboard(
         "key": key,
         "problems": problems,
         "filter": f,
-        "units": [row["unit"] for row in stats.by_unit(db, stats.StatsFilter(), pass_ratio) if row["unit"]],
+        "units": [row["unit"] for row in stats.by_unit(db, stats.StatsFilter(units=unit_list), pass_ratio)
+                  if row["unit"]],
         "topics": topics,
         "topic_titles": topic_titles,
         "overview": stats.overview(db, f, pass_ratio),
         "by_unit": stats.by_unit(db, f, pass_ratio),
         "missed": stats.most_missed(db, f, MISSED_LIMIT, texts),
+        "flagged": stats.flagged_questions(questions),
+        "unlisted": stats.unlisted_units(db, f),
+        "difficulty_names": DIFFICULTY_NAMES,
+        "flag_names": FLAG_NAMES,
         "charts": _charts(daily, scores, questions, topic_titles),
         "low_facility": LOW_FACILITY,
         "facility_cut": len(questions) > FACILITY_ROWS,
@@ -229,12 +249,25 @@ def dashboard(
         "percent": _percent,
         "local_time": lambda moment: moment.astimezone(ZoneInfo(settings.timezone)).strftime("%d/%m/%Y %H:%M"),
         "export_query": {fmt: urlencode({**period, "format": fmt}) for fmt in ("csv", "xlsx", "docx", "pdf")},
+        "checkpoint": "\n".join(EvidenceLog(db).checkpoint_lines(settings.timezone)),
     })
+
+
+@router.get("/checkpoint", name="dashboard_checkpoint")
+def checkpoint(request: Request, db: DatabaseDep, settings: SettingsDep) -> Response:
+    """Download the latest signed checkpoint as a text file to keep or print."""
+    if _signed_in(request, db) is None:
+        return _to_login(request)
+    lines = EvidenceLog(db).checkpoint_lines(settings.timezone)
+    if not lines:
+        return Response("Chưa có điểm mốc nào.\n", status_code=404, media_type="text/plain; charset=utf-8")
+    return Response("\n".join(lines) + "\n", media_type="text/plain; charset=utf-8", headers={
+        "Content-Disposition": 'attachment; filename="diem-moc-minh-chung.txt"', **SECURITY_HEADERS})
 
 
 @router.get("/export", name="dashboard_export")
 def export(
-    request: Request, db: DatabaseDep, settings: SettingsDep,
+    request: Request, db: DatabaseDep, settings: SettingsDep, unit_list: UnitsDep,
     format: Annotated[Literal["csv", "xlsx"], Query()] = "csv",
     date_from: Annotated[str, Query(alias="from", max_length=20)] = "",
     date_to: Annotated[str, Query(alias="to", max_length=20)] = "",
@@ -243,8 +276,9 @@ def export(
     """Download the evidence of the filtered period and unit (evidence has no topic)."""
     if _signed_in(request, db) is None:
         return _to_login(request)
-    f, _ = _read_filter(date_from, date_to, unit, "", settings.timezone)
-    return export_response(db, format, f.date_from, f.date_to, f.unit, f.timezone)
+    f, _ = _read_filter(date_from, date_to, unit, "", settings.timezone, unit_list)
+    spellings = stats.unit_spellings(db, f) if f.unit else None
+    return export_response(db, format, f.date_from, f.date_to, spellings, f.timezone)
 
 
 @router.post("/unanswered/{group_id}/handled", name="dashboard_unanswered_handled")

@@ -23,6 +23,8 @@ COMMANDS = [
     ("hocvuso.commands.records", "evidence"),
     ("hocvuso.commands.records", "stats"),
     ("hocvuso.commands.channels", "bot"),
+    ("hocvuso.commands.channels", "worker"),
+    ("hocvuso.commands.channels", "maintenance"),
     ("hocvuso.commands.api", "serve"),
     ("hocvuso.commands.api", "keys"),
 ]

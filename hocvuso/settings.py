@@ -60,6 +60,8 @@ class APISettings(BaseModel):
     cors_origins: list[str] = Field(default_factory=list)
     max_question_chars: int = 1000
     session_secret: SecretStr = SecretStr("")
+    # Process stored chat updates inside the API process too (`hocvuso serve --no-worker` turns it off).
+    run_worker: bool = True
 
 
 class Settings(BaseSettings):

@@ -366,6 +366,31 @@ def bot_process(channel: str, env: dict[str, str]):
     assert process.returncode == 0, stderr
 
 
+def deliver(services, module, *updates: dict) -> None:
+    """Store ``updates`` as the webhook does, process them all, send every reply (in this thread).
+
+    ``module`` is the channel module (``bot.channels.telegram`` or ``bot.channels.zalo``).
+    """
+    import asyncio
+
+    from bot.delivery import inbox
+    from bot.delivery.worker import Worker
+
+    for update in updates:
+        inbox.accept(services.db, module.CHANNEL, *module.intake_keys(update), update)
+    worker = Worker(services)
+    worker.drain()
+
+    async def send_all():
+        try:
+            while await worker.sender.send_due():
+                pass
+        finally:
+            await worker.sender.close()
+
+    asyncio.run(send_all())
+
+
 class EchoAssistant:
     """Core-shaped stand-in that echoes and remembers what it was handed."""
 

@@ -162,7 +162,8 @@ class UpdateHandler:
             return []
         chat_id = _id(message.get("chat"))
         user_id = _id(message.get("from")) or chat_id
-        update_id = intake_keys(update)[0]
+        # For logs: the message id alone (the key's chat part is a raw user id in private chats).
+        update_id = intake_keys(update)[0].rpartition(":")[2]
         if chat_id is None or user_id is None:
             log.warning("zalo update %s without chat or sender: ignored", update_id)
             return []

@@ -20,9 +20,10 @@ def accept(db, channel: str, update_key: str, chat_key: str, payload: dict) -> b
         .values(channel=channel, update_key=update_key[:200], chat_key=chat_key[:128],
                 payload=json.dumps(payload, ensure_ascii=False), received_at=utcnow())
         .on_conflict_do_nothing(index_elements=["channel", "update_key"])
+        .returning(InboxUpdate.id)
     )
     with db.engine.begin() as connection:
-        return connection.execute(statement).rowcount == 1
+        return connection.execute(statement).first() is not None
 
 
 def has_pending(db) -> bool:

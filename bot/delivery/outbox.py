@@ -113,29 +113,13 @@ class Sender:
     def _lease(self) -> list[OutboxMessage]:
         """Take the due head call of up to BATCH chats for LEASE_SECONDS."""
         now = self.clock()
-        earlier = aliased(OutboxMessage)
-        earlier_unsent = exists().where(
-            earlier.channel == OutboxMessage.channel,
-            earlier.chat_key == OutboxMessage.chat_key,
-            earlier.sent_at.is_(None),
-            earlier.failed_at.is_(None),
-            earlier.id < OutboxMessage.id,
-        )
-        query = (
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.sent_at.is_(None),
-                OutboxMessage.failed_at.is_(None),
-                OutboxMessage.due_at <= now,
-                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-                ~earlier_unsent,
-            )
-            .order_by(OutboxMessage.id)
-            .limit(BATCH)
-            .with_for_update(skip_locked=True, of=OutboxMessage)
-        )
-        with self.db.session() as session:
-            batch = list(session.scalars(query))
+        with self.db.engine.connect() as connection:  # a cheap read first: idle senders take no write lock
+            if connection.execute(_due(now).with_only_columns(OutboxMessage.id).limit(1)).first() is None:
+                return []
+        with self.db.unit_of_work() as session:
+            batch = list(session.scalars(
+                _due(now).limit(BATCH).with_for_update(skip_locked=True, of=OutboxMessage)
+            ))
             if batch:
                 session.execute(
                     update(OutboxMessage)
@@ -189,6 +173,29 @@ class Sender:
                     values.update(attempts=attempts, last_error=outcome.error,
                                   due_at=now + timedelta(seconds=delay))
                 session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id).values(**values))
+
+
+def _due(now):
+    """Calls due at ``now`` that head their chat's queue (no earlier call unsent), oldest first."""
+    earlier = aliased(OutboxMessage)
+    earlier_unsent = exists().where(
+        earlier.channel == OutboxMessage.channel,
+        earlier.chat_key == OutboxMessage.chat_key,
+        earlier.sent_at.is_(None),
+        earlier.failed_at.is_(None),
+        earlier.id < OutboxMessage.id,
+    )
+    return (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.failed_at.is_(None),
+            OutboxMessage.due_at <= now,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+            ~earlier_unsent,
+        )
+        .order_by(OutboxMessage.id)
+    )
 
 
 def _bot_url(channel_settings, default_base: str) -> str | None:

@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     # is only good for a demo on one machine.
     pseudonym_secret: SecretStr = SecretStr("doi-khoa-nay-khi-trien-khai")
     max_message_chars: int = 2000
+    # Flood control per chat user: at most this many messages per window (bot/channels/throttle.py).
+    flood_limit: int = Field(default=12, ge=1)
+    flood_window_seconds: float = Field(default=20.0, gt=0)
     # IANA time zone of the calendar days in statistics and evidence exports.
     timezone: str = DEFAULT_TIMEZONE
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)

@@ -33,13 +33,13 @@ BOT_TOKEN = "123456:TEST-token"
 class FakeBotApi:
     """A loopback Bot API server: ``POST /bot<token>/<method>``; subclasses answer methods."""
 
-    def __init__(self, token: str = BOT_TOKEN):
+    def __init__(self, token: str = BOT_TOKEN, port: int = 0):
         self.token = token
         self.calls: list[tuple[str, dict]] = []
         self._updates: list[dict] = []
         self._failures: dict[str, list[tuple[int, dict]]] = {}
         self._changed = threading.Condition()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -181,8 +181,8 @@ class FakeTelegramApi(FakeBotApi):
 
     BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Trợ lý BDHVS", "username": "TroLyBdhvsBot"}
 
-    def __init__(self, token: str = BOT_TOKEN):
-        super().__init__(token)
+    def __init__(self, token: str = BOT_TOKEN, port: int = 0):
+        super().__init__(token, port)
         self._message_ids = itertools.count(1000)
 
     def parse(self, content_type: str, body: bytes) -> dict:
@@ -345,6 +345,36 @@ def lesson_ids(knowledge_dir: Path | None = None) -> set[str]:
     from hocvuso.settings import PACKAGE_KNOWLEDGE_DIR
 
     return {path.stem for path in ((knowledge_dir or PACKAGE_KNOWLEDGE_DIR) / "lessons").glob("*.md")}
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (for now)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def hocvuso_process(args: list[str], env: dict[str, str]):
+    """``hocvuso <args>`` in a subprocess; stopped with SIGINT at the end unless it already ended."""
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("hocvuso")), *args],
+        env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+        try:
+            _, stderr = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _, stderr = process.communicate()
+        if process.returncode not in (0, 137, -9):
+            print(stderr)  # shown by pytest for a failing test
 
 
 @contextlib.contextmanager

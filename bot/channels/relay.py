@@ -35,7 +35,8 @@ class Relay:
 
     def __init__(self, services, throttle: Throttle | None = None):
         self._services = services
-        self.throttle = throttle or Throttle()
+        settings = services.settings
+        self.throttle = throttle or Throttle(settings.flood_limit, settings.flood_window_seconds)
 
     def replies(self, msg: IncomingMessage) -> list[Reply]:
         """The assistant's replies to ``msg``; empty for a silently dropped flood message."""

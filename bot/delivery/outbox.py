@@ -24,7 +24,9 @@ from hocvuso.db.models import OutboxMessage, utcnow
 
 log = logging.getLogger(__name__)
 
-LEASE_SECONDS = 60
+# Longer than one call can take (HTTP timeout plus pacing): a call is never sent twice by two
+# live senders; after a crash its chat waits at most this long.
+LEASE_SECONDS = 15
 BATCH = 64
 MAX_BACKOFF_SECONDS = 30.0
 # Errors that retrying cannot fix: the request itself is wrong, or the user blocked the bot.
@@ -73,7 +75,7 @@ class Sender:
     def __init__(self, db, settings, http: httpx.AsyncClient | None = None, clock=utcnow):
         self.db = db
         self.clock = clock
-        self._http = http or httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0))
+        self._http = http or httpx.AsyncClient(timeout=httpx.Timeout(8.0, connect=3.0))
         self._urls = {
             "telegram": _bot_url(settings.telegram, TELEGRAM_API),
             "zalo": _bot_url(settings.zalo, ZALO_API),
@@ -85,9 +87,13 @@ class Sender:
         batch = await asyncio.to_thread(self._lease)
         if not batch:
             return 0
-        outcomes = await asyncio.gather(*(self._call(message) for message in batch))
-        await asyncio.to_thread(self._record, list(zip(batch, outcomes, strict=True)))
+        await asyncio.gather(*(self._send(message) for message in batch))
         return len(batch)
+
+    async def _send(self, message: OutboxMessage) -> None:
+        # Recorded as soon as answered: a crash can repeat only the calls in flight.
+        outcome = await self._call(message)
+        await asyncio.to_thread(self._record, [(message, outcome)])
 
     async def run(self, stop: asyncio.Event, wake: asyncio.Event | None = None, idle: float = 0.25) -> None:
         """Send until ``stop`` is set; sleep ``idle`` seconds (or until woken) when nothing is due."""

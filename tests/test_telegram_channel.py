@@ -182,3 +182,13 @@ def test_non_text_message_is_explained_without_the_core(services):
     request = run(services, update)
     assert [s["text"] for s in request.sent()] == [relay.TEXT_ONLY]
     assert services.assistant.seen == []
+
+
+def test_reply_refused_for_good_is_given_up_and_the_chat_goes_on(services):
+    services.fake.fail_next("sendMessage", 400, {"ok": False, "error_code": 400,
+                                                 "description": "Bad Request: chat not found"})
+    request = run(services, telegram_text_update(1, USER, "một"), telegram_text_update(2, USER, "hai"))
+    assert [s["text"].split("\n")[0] for s in request.sent()] == ["Bạn hỏi: một", "Bạn hỏi: hai"]
+    from bot.delivery import outbox
+
+    assert outbox.stats(services.db) == {"pending": 0, "failed": 1, "retries": 1}

@@ -37,7 +37,6 @@ import threading
 import time
 import uuid
 from collections import Counter
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -45,7 +44,12 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the loopback fakes of the channel tests
 
-from fixtures_channels import BOT_TOKEN, FakeTelegramApi, free_port, telegram_text_update  # noqa: E402
+from fixtures_channels import (
+    BOT_TOKEN,
+    FakeTelegramApi,
+    free_port,
+    telegram_text_update,
+)
 
 SECRET = "benchmark-secret-123"
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET}

@@ -22,6 +22,7 @@ from fixtures_channels import (
 from bot.channels import relay, telegram
 from bot.channels.telegram import MESSAGE_LIMIT
 from bot.core import AssistantUnavailable
+from bot.delivery import outbox
 from bot.messages import Button, Citation, IncomingMessage, Reply
 from hocvuso.services import Services
 from hocvuso.settings import load_settings
@@ -189,6 +190,4 @@ def test_reply_refused_for_good_is_given_up_and_the_chat_goes_on(services):
                                                  "description": "Bad Request: chat not found"})
     request = run(services, telegram_text_update(1, USER, "một"), telegram_text_update(2, USER, "hai"))
     assert [s["text"].split("\n")[0] for s in request.sent()] == ["Bạn hỏi: một", "Bạn hỏi: hai"]
-    from bot.delivery import outbox
-
     assert outbox.stats(services.db) == {"pending": 0, "failed": 1, "retries": 1}

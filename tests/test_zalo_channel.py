@@ -15,8 +15,8 @@ from fixtures_channels import BOT_TOKEN, FakeZaloApi, deliver, zalo_update
 
 from bot.channels import relay, zalo
 from bot.channels.zalo import MESSAGE_LIMIT, ZaloClient, ZaloError, intake_keys
-from bot.delivery.worker import Worker
 from bot.core import AssistantUnavailable
+from bot.delivery.worker import Worker
 from bot.messages import Button, Citation, IncomingMessage, Reply
 from hocvuso.services import Services
 from hocvuso.settings import load_settings

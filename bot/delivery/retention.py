@@ -7,7 +7,13 @@ from datetime import timedelta
 
 from sqlalchemy import delete, or_
 
-from hocvuso.db.models import ChatOptions, InboxUpdate, OutboxMessage, WorkerHeartbeat, utcnow
+from hocvuso.db.models import (
+    ChatOptions,
+    InboxUpdate,
+    OutboxMessage,
+    WorkerHeartbeat,
+    utcnow,
+)
 
 _AGE_RE = re.compile(r"^\s*(\d+)\s*([dh])\s*$")
 

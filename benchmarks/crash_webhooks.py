@@ -16,9 +16,11 @@ Scenarios:
 
 Then the intake throughput with durable acknowledgement on PostgreSQL (2 API
 processes): webhook posts/s against ``/healthz`` requests/s in the same run, and the
-processing throughput of the 2 workers beside it.
+processing throughput of the 2 workers beside it. Last, ``outage``: the Bot API is
+unreachable for a minute while 48 updates arrive; every reply must still go out once.
 
-Usage: python benchmarks/crash_webhooks.py [--postgres-url URL] [--scenario all|sqlite|pg-api|pg-worker|throughput]
+Usage: python benchmarks/crash_webhooks.py [--postgres-url URL]
+       [--scenario all|sqlite|pg-api|pg-worker|throughput|outage] [--outage 60]
 (PostgreSQL from --postgres-url or HOCVUSO_TEST_POSTGRES_URL; a fresh schema per run.)
 """
 
@@ -357,20 +359,51 @@ def throughput(kb_dir: Path, database_url: str, concurrency: int, seconds: float
     }
 
 
+def outage(kb_dir: Path, database_url: str, seconds: float) -> dict:
+    """The Bot API is unreachable for ``seconds`` while updates arrive (SQLite, one process)."""
+    all_updates = updates()[:PER_CHAT * 6]
+    bot_api_port = free_port()
+    env = {
+        "HOCVUSO_DATA_DIR": str(kb_dir), "HOCVUSO_DATABASE_URL": database_url,
+        "HOCVUSO_EMBEDDING__BACKEND": "none", "HOCVUSO_LLM__BASE_URL": "",
+        "HOCVUSO_TELEGRAM__TOKEN": BOT_TOKEN, "HOCVUSO_TELEGRAM__WEBHOOK_SECRET": SECRET,
+        "HOCVUSO_TELEGRAM__BASE_URL": f"http://127.0.0.1:{bot_api_port}", "HOCVUSO_FLOOD_LIMIT": "1000",
+    }
+    processes = Processes(env, free_port(), api_workers=1, worker_processes=0)
+    try:
+        processes.start_api()
+        down_since = time.perf_counter()
+        platform = Platform(processes.url, all_updates)
+        platform.run().join(timeout=300)
+        time.sleep(max(0.0, seconds - (time.perf_counter() - down_since)))
+        unsent_during_outage = database_counts(database_url)["unsent"]
+        with FakeTelegramApi(port=bot_api_port) as fake:  # the Bot API is back, same address
+            back = time.perf_counter()
+            wait_settled(database_url, len(all_updates))
+            extra = {"outage_seconds": round(back - down_since, 1), "unsent_during_outage": unsent_during_outage,
+                     "seconds_to_deliver_after_recovery": round(time.perf_counter() - back, 1)}
+            time.sleep(0.5)
+            return verdict("outage", database_url, all_updates, platform, fake, extra)
+    finally:
+        processes.stop_all()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres-url", default=os.environ.get("HOCVUSO_TEST_POSTGRES_URL", ""))
-    parser.add_argument("--scenario", default="all", choices=["all", "sqlite", "pg-api", "pg-worker", "throughput"])
+    parser.add_argument("--scenario", default="all",
+                        choices=["all", "sqlite", "pg-api", "pg-worker", "throughput", "outage"])
+    parser.add_argument("--outage", type=float, default=60, help="seconds the Bot API is down (outage)")
     parser.add_argument("--concurrency", type=int, default=16, help="requests in flight (throughput)")
     parser.add_argument("--seconds", type=float, default=10, help="duration of each rate measurement")
     args = parser.parse_args()
-    chosen = ["sqlite", "pg-api", "pg-worker", "throughput"] if args.scenario == "all" else [args.scenario]
+    chosen = ["sqlite", "pg-api", "pg-worker", "throughput", "outage"] if args.scenario == "all" else [args.scenario]
     with tempfile.TemporaryDirectory(prefix="hocvuso-crash-") as tmp:
         work = Path(tmp)
         ingest(work / "kb")
         for name in chosen:
-            if name == "sqlite":
-                url = f"sqlite:///{work / 'crash.db'}"
+            if name in ("sqlite", "outage"):
+                url = f"sqlite:///{work / f'{name}.db'}"
             elif not args.postgres_url:
                 print(json.dumps({"scenario": name, "skipped": "no --postgres-url / HOCVUSO_TEST_POSTGRES_URL"}))
                 continue
@@ -378,6 +411,8 @@ def main() -> None:
                 url = postgres_schema(args.postgres_url)
             if name == "throughput":
                 result = throughput(work / "kb", url, args.concurrency, args.seconds)
+            elif name == "outage":
+                result = outage(work / "kb", url, args.outage)
             else:
                 result = scenario(name, work / "kb", url)
             print(json.dumps(result, ensure_ascii=False), flush=True)

@@ -17,6 +17,7 @@ import logging
 import os
 import socket
 import threading
+from datetime import datetime
 
 from sqlalchemy import delete
 from sqlalchemy.exc import SQLAlchemyError
@@ -48,8 +49,7 @@ class Worker:
                          (telegram.UpdateHandler(relay), zalo.UpdateHandler(relay))}
         self.sender = sender or Sender(self.db, services.settings)
         self.name = f"{socket.gethostname()}:{os.getpid()}"
-        self.processed = 0
-        self._busy_since: dict[int, object] = {}
+        self._busy_since: dict[int, datetime] = {}
         self._counts = [0] * self.concurrency
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -73,7 +73,6 @@ class Worker:
         crash_point("worker.after_commit")
         with self._lock:
             self._counts[slot] += 1
-            self.processed += 1
         return True
 
     def _handle(self, session, row) -> list[tuple[str, dict]]:

@@ -73,6 +73,9 @@ class APISettings(BaseModel):
     # X-Forwarded-Proto from a trusted proxy), "always" or "never".
     secure_cookies: Literal["auto", "always", "never"] = "auto"
 
+    # Process stored chat updates inside the API process too (`hocvuso serve --no-worker` turns it off).
+    run_worker: bool = True
+
 
 class EvidenceSettings(BaseModel):
     """Signed checkpoints of the evidence log."""
@@ -98,6 +101,9 @@ class Settings(BaseSettings):
     # (made on first run by load_settings); there is no published default.
     pseudonym_secret: SecretStr = SecretStr("")
     max_message_chars: int = 2000
+    # Flood control per chat user: at most this many messages per window (bot/channels/throttle.py).
+    flood_limit: int = Field(default=12, ge=1)
+    flood_window_seconds: float = Field(default=20.0, gt=0)
     # IANA time zone of the calendar days in statistics and evidence exports.
     timezone: str = DEFAULT_TIMEZONE
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)

@@ -169,6 +169,19 @@ class Certificates:
             )
             return _view(certificate, self.topic_titles)
 
+    def latest_pass(self, user: str) -> tuple[int, str | None] | None:
+        """The user's most recent passed attempt (id, topic), or None."""
+        with self.db.session() as session:
+            attempts = session.scalars(
+                select(QuizAttempt).where(QuizAttempt.user == user, QuizAttempt.status == "completed")
+                .order_by(QuizAttempt.completed_at.desc(), QuizAttempt.id.desc())
+            )
+            passed = next((a for a in attempts if a.score >= pass_needed(a.total, self.pass_ratio)), None)
+            return (passed.id, passed.topic) if passed else None
+
+    def topic_title(self, topic: str | None) -> str:
+        return self.topic_titles.get(topic, topic) if topic else "Tổng hợp nhiều chủ đề"
+
     def owned_by(self, user: str) -> list[CertificateView]:
         """The user's certificates, newest first."""
         with self.db.session() as session:

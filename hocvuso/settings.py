@@ -65,6 +65,8 @@ class APISettings(BaseModel):
     cors_origins: list[str] = Field(default_factory=list)
     max_question_chars: int = 1000
     session_secret: SecretStr = SecretStr("")
+    # The service's public address (https://tenmien.vn): links to certificates sent in chat.
+    public_url: str = ""
     # Largest request body of any route, counted as it streams in (413 above it).
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
     # Deepest nesting of JSON arrays and objects in a request body (400 above it).

@@ -105,3 +105,34 @@ def test_no_certificate_for_a_failed_quiz_or_for_someone_else(client, services):
 @pytest.mark.parametrize("typed, stored", [("abcde23456", "ABCDE-23456"), (" ABCDE - 23456 ", "ABCDE-23456")])
 def test_codes_are_read_as_people_type_them(typed, stored):
     assert normalise_code(typed) == stored
+
+
+def test_chat_users_ask_for_their_certificate_with_the_name_to_print(services, client):  # noqa: F811
+    from bot.identity import pseudonym
+    from bot.messages import IncomingMessage
+    from hocvuso.services import Services
+    from hocvuso.settings import load_settings
+
+    settings = load_settings(data_dir=services.settings.data_dir, embedding={"backend": "none"},
+                             api={"public_url": "https://hocvuso.example.vn/"})
+    chat_services = Services(settings)
+    assistant = chat_services.assistant
+
+    def say(text: str) -> str:
+        return "\n".join(r.text for r in assistant.handle(IncomingMessage("zalo", "84901234567", text)))
+
+    assert "chưa có bài trắc nghiệm nào đạt" in say("/chungnhan")
+    say("trac nghiem vneid")
+    user = pseudonym(settings.pseudonym_secret.get_secret_value(), "zalo", "84901234567")
+    while (view := assistant.quiz.current(user)) is not None:
+        item = assistant.quiz.bank.questions[view["question_id"]]
+        finished = say(str(view["options"].index(item.options[item.correct_index]) + 1))
+    assert "/chungnhan" in finished
+    assert "gõ /chungnhan kèm tên" in say("chứng nhận")
+    issued = say("/chungnhan   Lê  Văn Tám ")
+    code = re.search(r"Mã xác minh: (\S+)", issued).group(1)
+    assert "Giấy chứng nhận của Lê Văn Tám" in issued
+    assert f"https://hocvuso.example.vn/v1/certificates/{code}/pdf" in issued
+    assert code in say("giay chung nhan")  # listed afterwards, not issued twice
+    assert verdict(client, code) == "Giấy chứng nhận HỢP LỆ"
+    chat_services.close()

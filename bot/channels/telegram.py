@@ -45,6 +45,7 @@ COMMANDS = [
     BotCommand("tracnghiem", "Làm bài trắc nghiệm 5 câu"),
     BotCommand("chude", "Xem các chủ đề theo khóa học"),
     BotCommand("ketqua", "Xem kết quả bài làm"),
+    BotCommand("chungnhan", "Nhận giấy chứng nhận bài đã đạt"),
     BotCommand("donvi", "Khai báo đơn vị (xã, phường, cơ quan)"),
     BotCommand("tieptuc", "Làm tiếp bài trắc nghiệm đang dở"),
     BotCommand("huy", "Hủy bài trắc nghiệm đang làm"),

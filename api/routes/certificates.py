@@ -20,7 +20,7 @@ from bot.certificate_pdf import certificate_pdf
 from bot.certificates import CertificateError, Certificates, CertificateView, Verification
 from bot.evidence import EvidenceLog
 
-router = APIRouter(tags=["Chứng nhận"], responses=error_responses(422, 500))
+router = APIRouter(tags=["Chứng nhận"], responses=error_responses(400, 422, 500))
 Code = Annotated[str, Path(min_length=5, max_length=20, pattern=r"^[A-Za-z0-9-]+$",
                            description="Mã xác minh in trên giấy chứng nhận, ví dụ ABCDE-23456.")]
 
@@ -113,7 +113,8 @@ def verify(code: Code, request: Request) -> dict:
 
 
 @router.get("/v1/certificates/{code}/pdf", name="certificate_pdf", response_class=Response,
-            summary="Tải giấy chứng nhận (PDF)", responses={200: {"content": {"application/pdf": {}}}})
+            summary="Tải giấy chứng nhận (PDF)",
+            responses={200: {"content": {"application/pdf": {}}}, **error_responses(404)})
 def pdf(code: Code, request: Request, settings: SettingsDep) -> Response:
     """Giấy chứng nhận dạng PDF, có mã QR dẫn tới trang kiểm tra."""
     result = _verification(request, code)

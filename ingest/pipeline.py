@@ -6,8 +6,11 @@ the summary warns about it.
 
 Re-running is cheap and safe: a file whose bytes did not change is skipped, a changed
 file only embeds its new chunks and drops its stale ones, a removed file's chunks are
-deleted. Each document is written on its own, new chunks before stale ones are
-removed, so an interrupted run leaves a usable store that the next run completes.
+deleted. Documents are read one at a time (memory does not grow with the corpus) and
+written to the store in batches of whole documents, new chunks before stale ones are
+removed. Ctrl+C stops the run after writing the documents already read: the next run
+skips them and completes the rest. The lexical index and the store's generation are
+written last, so running servers switch to the new content only once it is whole.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +51,7 @@ class IngestReport:
     chunks_deleted: int = 0
     total_chunks: int = 0
     seconds: float = 0.0
+    interrupted: bool = False  # stopped by Ctrl+C; the documents listed above are stored
 
     @property
     def ok(self) -> bool:
@@ -114,14 +119,31 @@ def read_document(path: Path) -> Document:
 
 
 def _progress(enabled: bool):
-    """A rich progress bar (hidden when disabled)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    """A rich progress bar with documents per second (hidden when disabled)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    class Speed(ProgressColumn):
+        def render(self, task) -> Text:
+            return Text(f"{task.speed:.1f} tài liệu/giây" if task.speed else "")
 
     return Progress(
-        TextColumn("[bold]Nạp tài liệu[/bold] {task.fields[name]}"),
+        TextColumn("[bold]Nạp tài liệu[/bold]"),
         BarColumn(),
         MofNCompleteColumn(),
+        Speed(),
         TimeElapsedColumn(),
+        TextColumn("còn"),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[name]}"),
         disable=not enabled,
         transient=True,
     )
@@ -161,21 +183,19 @@ def _pending_marker(settings, key: str) -> Path:
 def _unchanged(settings, files: list[Path]) -> IngestReport | None:
     """The report of a run with nothing to do, found without opening the store; else None.
 
-    The lexical index is saved after every ingest that wrote to the embedded store
-    and holds each chunk's source hash; the pending marker tells an interrupted run.
+    The index manifest is saved after every ingest that wrote to the embedded store
+    and holds each document's source hash; the pending marker tells an interrupted run.
     """
-    from knowledge.base import index_path
+    from knowledge.base import read_manifest
     from knowledge.embedding import embedder_key
-    from knowledge.inventory import inventory
-    from knowledge.lexical import LexicalIndex
 
     key = embedder_key(settings.embedding)
     if settings.chroma_url or _pending_marker(settings, key).exists() or not settings.chroma_dir.is_dir():
         return None
-    rows = LexicalIndex.stored_rows(index_path(settings, key))
-    if rows is None:
+    manifest = read_manifest(settings, key)
+    if manifest is None:
         return None
-    stored = inventory(rows)
+    stored = manifest["documents"]
     names = [path.stem for path in files]
     if len(set(names)) != len(names):
         return None
@@ -188,11 +208,54 @@ def _unchanged(settings, files: list[Path]) -> IngestReport | None:
             return None
     if any(doc_id not in names and not Path(doc["source"]).exists() for doc_id, doc in stored.items()):
         return None
-    return IngestReport(unchanged=names, total_chunks=len(rows))
+    return IngestReport(unchanged=names, total_chunks=manifest["chunks"])
+
+
+class BatchWriter:
+    """Collects the writes of whole documents and sends them to the store in batches.
+
+    Fewer, larger Chroma calls are much faster than one per document; a batch never
+    splits a document, so a document is either stored whole or not at all.
+    """
+
+    def __init__(self, store, size: int):
+        self._store = store
+        self._size = size
+        self._fresh: list[Chunk] = []
+        self._kept: list[Chunk] = []
+        self._stale: list[str] = []
+        self._docs: list[tuple[str, bool]] = []  # (doc_id, was stored before)
+        self.written: list[tuple[str, bool]] = []  # documents stored so far
+
+    def add(self, doc_id: str, fresh: list[Chunk], kept: list[Chunk], stale: list[str], updated: bool) -> None:
+        self._fresh += fresh
+        self._kept += kept
+        self._stale += stale
+        self._docs.append((doc_id, updated))
+        if len(self._fresh) + len(self._kept) >= self._size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what was collected (again, if a write was interrupted: writes are idempotent)."""
+        store, size = self._store, self._size
+        for start in range(0, len(self._fresh), size):
+            part = self._fresh[start : start + size]
+            store.upsert(part, store.embedder.embed_passages([embedding_text(c) for c in part]))
+        for start in range(0, len(self._kept), size):
+            store.update_metadata(self._kept[start : start + size])
+        for start in range(0, len(self._stale), size):
+            store.delete(self._stale[start : start + size])
+        self.written.extend(self._docs)
+        self._fresh, self._kept, self._stale, self._docs = [], [], [], []
+
+
+# Chunks per store write: large enough to amortise Chroma's per-call cost, small
+# enough to keep memory flat (and within the server's maximum batch size).
+BATCH_CHUNKS = 1000
 
 
 def _ingest(settings, files: list[Path], progress: bool) -> IngestReport:
-    from knowledge.base import index_path, rebuild_lexical_index
+    from knowledge.base import read_manifest, rebuild_lexical_index
     from knowledge.embedding import make_embedder
     from knowledge.store import ChunkStore
 
@@ -203,30 +266,44 @@ def _ingest(settings, files: list[Path], progress: bool) -> IngestReport:
     marker.touch()
     stored = store.documents()
     seen: set[str] = set()
+    writer = BatchWriter(store, min(BATCH_CHUNKS, store.max_batch()))
 
-    with _progress(progress) as bar:
-        task = bar.add_task("", total=len(files), name="")
-        for path in files:
-            bar.update(task, name=path.name)
-            _ingest_file(path, store, stored, seen, report)
-            bar.advance(task)
+    try:
+        with _progress(progress) as bar:
+            task = bar.add_task("", total=len(files), name="")
+            for path in files:
+                bar.update(task, name=path.name)
+                _ingest_file(path, stored, seen, report, writer)
+                bar.advance(task)
+            writer.flush()
+    except KeyboardInterrupt:
+        # Keep what was read: the documents in the current batch are whole, write them.
+        report.interrupted = True
+        writer.flush()
+    for doc_id, updated in writer.written:
+        (report.updated if updated else report.added).append(doc_id)
 
-    for doc_id, info in stored.items():
-        # A stored document whose file is gone was removed; one whose file failed to
-        # load this time keeps its chunks until it is fixed.
-        if doc_id not in seen and not Path(info["source"]).exists():
-            store.delete(sorted(info["ids"]))
-            report.removed.append(doc_id)
-            report.chunks_deleted += len(info["ids"])
+    if not report.interrupted:
+        for doc_id, info in stored.items():
+            # A stored document whose file is gone was removed; one whose file failed to
+            # load this time keeps its chunks until it is fixed.
+            if doc_id not in seen and not Path(info["source"]).exists():
+                store.delete(sorted(info["ids"]))
+                report.removed.append(doc_id)
+                report.chunks_deleted += len(info["ids"])
 
-    if report.changed or not index_path(settings, store.embedder.key).exists():
-        rebuild_lexical_index(settings, store)
-    marker.unlink()
+    if report.changed or read_manifest(settings, store.embedder.key) is None:
+        generation = uuid.uuid4().hex
+        rebuild_lexical_index(settings, store, generation)
+        # Last: running servers see the new generation only once the index is saved.
+        store.set_generation(generation)
+    if not report.interrupted:
+        marker.unlink()
     report.total_chunks = store.count()
     return report
 
 
-def _ingest_file(path: Path, store, stored: dict, seen: set[str], report: IngestReport) -> None:
+def _ingest_file(path: Path, stored: dict, seen: set[str], report: IngestReport, writer: BatchWriter) -> None:
     doc_id = path.stem
     if doc_id in seen:
         report.failed.append((str(path), f"trùng mã tài liệu '{doc_id}' với một tệp khác"))
@@ -258,13 +335,10 @@ def _ingest_file(path: Path, store, stored: dict, seen: set[str], report: Ingest
     # is rewritten, though, so document metadata (source, hash) stays current.
     fresh = [chunk for chunk in chunks if chunk.id not in old_ids]
     kept = [chunk for chunk in chunks if chunk.id in old_ids]
-    store.upsert(fresh, store.embedder.embed_passages([embedding_text(c) for c in fresh]))
-    store.update_metadata(kept)
     stale = sorted(old_ids - {chunk.id for chunk in chunks})
-    store.delete(stale)
+    writer.add(doc_id, fresh, kept, stale, updated=bool(previous))
     report.chunks_written += len(fresh) + len(kept)
     report.chunks_deleted += len(stale)
-    (report.updated if previous else report.added).append(doc_id)
 
 
 def embedding_text(chunk: Chunk) -> str:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import os
 import threading
+import time
 from pathlib import Path
 
 from knowledge.answering import make_answerer
+from knowledge.inventory import inventory
 from knowledge.lexical import LexicalIndex, fingerprint
 from knowledge.records import SECTION_SEPARATOR, Answer, Chunk, Source
 from knowledge.retrieval import Retriever
+
+
+# How often a running process asks the store whether another process ingested.
+FRESHNESS_SECONDS = 1.0
 
 
 def index_path(settings, embedder_key: str) -> Path:
@@ -16,32 +24,82 @@ def index_path(settings, embedder_key: str) -> Path:
     return settings.data_dir / "index" / f"lexical-{embedder_key}.json"
 
 
-def rebuild_lexical_index(settings, store) -> LexicalIndex:
-    """Build the lexical index from the store's chunks and save it."""
+def manifest_path(settings, embedder_key: str) -> Path:
+    """The small file beside the index: its generation and what it holds per document."""
+    return settings.data_dir / "index" / f"lexical-{embedder_key}.manifest.json"
+
+
+def read_manifest(settings, embedder_key: str) -> dict | None:
+    """The saved manifest, or None when missing or unreadable."""
+    try:
+        data = json.loads(manifest_path(settings, embedder_key).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and "documents" in data else None
+
+
+def _write_manifest(settings, embedder_key: str, index: LexicalIndex, generation: str) -> None:
+    """Written after the index, atomically: a manifest never names an index not yet saved."""
+    docs = inventory((chunk.id, {**chunk.metadata, "doc_id": chunk.doc_id}) for chunk in index.chunks)
+    data = {
+        "generation": generation,
+        "fingerprint": index.fingerprint,
+        "chunks": len(index.chunks),
+        "documents": {
+            doc_id: {"source": doc["source"], "source_hash": doc["source_hash"], "chunks": len(doc["ids"])}
+            for doc_id, doc in docs.items()
+        },
+    }
+    path = manifest_path(settings, embedder_key)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def rebuild_lexical_index(settings, store, generation: str | None = None) -> LexicalIndex:
+    """Build the lexical index from the store's chunks and save it with its manifest.
+
+    ``generation`` names the store's content; None keeps the store's current one.
+    """
+    generation = store.generation() if generation is None else generation
     index = LexicalIndex.build(store.chunks())
     index.save(index_path(settings, store.embedder.key))
+    _write_manifest(settings, store.embedder.key, index, generation)
     return index
 
 
-def current_lexical_index(settings, store) -> LexicalIndex:
-    """The saved lexical index when it matches the store, else one rebuilt from the store."""
-    index = LexicalIndex.load(index_path(settings, store.embedder.key))
-    if index is None or index.fingerprint != fingerprint(store.ids()):
-        # Another process ingested into a shared Chroma: follow the store.
-        index = rebuild_lexical_index(settings, store)
-    return index
+def current_lexical_index(settings, store) -> tuple[LexicalIndex, str]:
+    """The index matching the store, and the store generation it matches.
+
+    The saved index is used when its manifest names the store's generation (no need
+    to read the store's ids); otherwise, as when another machine ingested into a
+    shared Chroma server, the index is rebuilt from the store.
+    """
+    key = store.embedder.key
+    generation = store.generation()
+    manifest = read_manifest(settings, key)
+    index = LexicalIndex.load(index_path(settings, key))
+    if index is not None and manifest is not None and manifest["fingerprint"] == index.fingerprint:
+        if generation and manifest["generation"] == generation:
+            return index, generation
+        if not generation and index.fingerprint == fingerprint(store.ids()):
+            return index, generation  # a store from before generations
+    return rebuild_lexical_index(settings, store, generation), generation
 
 
 class KnowledgeBase:
     """Search, answers, documents and sections over the ingested knowledge."""
 
-    def __init__(self, settings, store, index: LexicalIndex, answerer=None):
+    def __init__(self, settings, store, index: LexicalIndex, answerer=None, generation: str = ""):
         self.settings = settings
         self._store = store
         self._index = index
         self._retriever = Retriever(index, store)
         self._answerer = answerer or make_answerer(settings)
         self._lock = threading.Lock()  # the embedder is not safe for concurrent calls
+        self._reload_lock = threading.Lock()
+        self._generation = generation
+        self._checked = time.monotonic()
 
     @classmethod
     def open(cls, settings) -> KnowledgeBase:
@@ -50,22 +108,45 @@ class KnowledgeBase:
         from knowledge.store import ChunkStore
 
         store = ChunkStore(settings, make_embedder(settings.embedding))
-        return cls(settings, store, current_lexical_index(settings, store))
+        index, generation = current_lexical_index(settings, store)
+        return cls(settings, store, index, generation=generation)
 
     def reload(self) -> None:
         """Take in a re-ingest: re-read the index from the store, in place.
 
         Everyone holding this knowledge base (the HTTP routes, the bots' assistant)
         answers from the new content at once; a question being answered finishes
-        on the old index.
+        on the old index, and questions keep being answered while the new one loads.
         """
-        index = current_lexical_index(self.settings, self._store)
-        retriever = Retriever(index, self._store)
-        with self._lock:
-            self._index, self._retriever = index, retriever
+        with self._reload_lock:
+            index, generation = current_lexical_index(self.settings, self._store)
+            retriever = Retriever(index, self._store)
+            with self._lock:
+                self._index, self._retriever, self._generation = index, retriever, generation
+                self._checked = time.monotonic()
+
+    def refresh(self) -> None:
+        """Reload when another process changed the store since (checked at most once a second).
+
+        An ingest bumps the store's generation only after its index is saved, so a
+        reload never sees a half-written ingest of this machine.
+        """
+        now = time.monotonic()
+        if now - self._checked < FRESHNESS_SECONDS or not self._reload_lock.acquire(blocking=False):
+            return
+        try:
+            self._checked = now
+            changed = self._store.generation() != self._generation
+        except Exception:  # a store that is briefly unreachable: keep answering from what we have
+            changed = False
+        finally:
+            self._reload_lock.release()
+        if changed:
+            self.reload()
 
     def is_empty(self) -> bool:
         """True when nothing has been ingested yet."""
+        self.refresh()
         return not self._index.chunks
 
     def search(
@@ -77,6 +158,7 @@ class KnowledgeBase:
         locality: str | None = None,
     ) -> list[Source]:
         """The ``k`` best passages for a query, best first."""
+        self.refresh()
         with self._lock:
             return self._retriever.search(query, k, kind=kind, doc_id=doc_id, locality=locality)
 
@@ -88,12 +170,14 @@ class KnowledgeBase:
         locality: str | None = None,
     ) -> Answer:
         """Answer a question from the knowledge base, with its sources."""
+        self.refresh()
         with self._lock:
             return self._answerer.answer(
                 question, self._retriever, kind=kind, doc_id=doc_id, locality=locality
             )
 
     def _chunks_by_doc(self) -> dict[str, list[Chunk]]:
+        self.refresh()
         docs: dict[str, list[Chunk]] = {}
         for chunk in self._index.chunks:
             docs.setdefault(chunk.doc_id, []).append(chunk)

@@ -111,6 +111,26 @@ class ChunkStore:
         except Exception as error:  # chromadb raises plain exceptions for I/O and connection errors
             raise StoreError(f"không mở được kho Chroma tại {where}: {error}") from error
 
+    def generation(self) -> str:
+        """The name of the store's current content, changed by every ingest that wrote to it.
+
+        Kept in the collection's metadata, so every process and machine sharing the
+        store (embedded or a Chroma server) reads the same value; it costs one small
+        metadata read.
+        """
+        collection = self._client.get_collection(
+            name=self._collection.name, embedding_function=ChromaEmbedding(self.embedder)
+        )
+        return str((collection.metadata or {}).get("generation", ""))
+
+    def set_generation(self, generation: str) -> None:
+        """Announce new content to every process reading the store."""
+        self._collection.modify(metadata={"generation": generation})
+
+    def max_batch(self) -> int:
+        """The most chunks one write may carry."""
+        return self._client.get_max_batch_size()
+
     def count(self) -> int:
         """Number of stored chunks."""
         return self._collection.count()

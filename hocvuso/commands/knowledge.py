@@ -58,6 +58,14 @@ def ingest(paths: tuple[Path, ...], quiet: bool) -> None:
         err=True,
     )
     _print_conservation(report)
+    if report.interrupted:
+        click.secho(
+            "Đã dừng theo yêu cầu. Các tài liệu đã nạp xong được giữ nguyên trong kho; "
+            "chạy lại `hocvuso ingest` để nạp tiếp phần còn lại.",
+            fg="yellow",
+            err=True,
+        )
+        sys.exit(130)
     for path, reason in report.failed:
         click.secho(f"Bỏ qua {path}: {reason}", fg="red", err=True)
     if report.failed:

@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_knowledge import percentile, run  # noqa: E402
+from knowledge import index_file  # noqa: E402
 
 PLANS = ROOT / "knowledge" / "plans"
 HOCVUSO = str(Path(sys.executable).with_name("hocvuso"))
@@ -105,9 +106,9 @@ def measure(work: Path, scale: int, questions: list[str]) -> dict:
     add_s, add_mb, _ = run(ingest, env)
     cold_s, _, _ = run([HOCVUSO, "ask", COLD_QUESTION], env)
     p50, p95 = warm_latency(data, questions)
-    manifest = json.loads(next((data / "index").glob("*.manifest.json")).read_text(encoding="utf-8"))
+    indexed = index_file.documents(data / "index" / "lexical-none.sqlite")
     return {
-        "scale": scale, "files": len(list(corpus.iterdir())) - 1, "chunks": manifest["chunks"],
+        "scale": scale, "files": len(list(corpus.iterdir())) - 1, "chunks": sum(doc["chunks"] for doc in indexed.values()),
         "ingest_s": ingest_s, "ingest_mb": ingest_mb, "again_s": again_s, "add_s": add_s, "add_mb": add_mb,
         "cold_s": cold_s, "p50": p50, "p95": p95, "text_mb": sum(p.stat().st_size for p in corpus.iterdir()) / 1e6,
     }

@@ -183,19 +183,20 @@ def _pending_marker(settings, key: str) -> Path:
 def _unchanged(settings, files: list[Path]) -> IngestReport | None:
     """The report of a run with nothing to do, found without opening the store; else None.
 
-    The index manifest is saved after every ingest that wrote to the embedded store
-    and holds each document's source hash; the pending marker tells an interrupted run.
+    The lexical index file is updated after every ingest that wrote to the embedded
+    store and holds each document's source hash; the pending marker tells an interrupted run.
     """
-    from knowledge.base import read_manifest
+    from knowledge import index_file
+    from knowledge.base import index_path
     from knowledge.embedding import embedder_key
 
     key = embedder_key(settings.embedding)
     if settings.chroma_url or _pending_marker(settings, key).exists() or not settings.chroma_dir.is_dir():
         return None
-    manifest = read_manifest(settings, key)
-    if manifest is None:
+    path = index_path(settings, key)
+    if index_file.read_meta(path).get("terms_version") != index_file.terms_version():
         return None
-    stored = manifest["documents"]
+    stored = index_file.documents(path)
     names = [path.stem for path in files]
     if len(set(names)) != len(names):
         return None
@@ -208,7 +209,7 @@ def _unchanged(settings, files: list[Path]) -> IngestReport | None:
             return None
     if any(doc_id not in names and not Path(doc["source"]).exists() for doc_id, doc in stored.items()):
         return None
-    return IngestReport(unchanged=names, total_chunks=manifest["chunks"])
+    return IngestReport(unchanged=names, total_chunks=sum(doc["chunks"] for doc in stored.values()))
 
 
 class BatchWriter:
@@ -255,7 +256,7 @@ BATCH_CHUNKS = 1000
 
 
 def _ingest(settings, files: list[Path], progress: bool) -> IngestReport:
-    from knowledge.base import read_manifest, rebuild_lexical_index
+    from knowledge.base import index_is_current, update_lexical_index
     from knowledge.embedding import make_embedder
     from knowledge.store import ChunkStore
 
@@ -292,9 +293,9 @@ def _ingest(settings, files: list[Path], progress: bool) -> IngestReport:
                 report.removed.append(doc_id)
                 report.chunks_deleted += len(info["ids"])
 
-    if report.changed or read_manifest(settings, store.embedder.key) is None:
+    if report.changed or not index_is_current(settings, store):
         generation = uuid.uuid4().hex
-        rebuild_lexical_index(settings, store, generation)
+        update_lexical_index(settings, store, generation)
         # Last: running servers see the new generation only once the index is saved.
         store.set_generation(generation)
     if not report.interrupted:

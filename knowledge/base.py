@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import os
 import threading
 import time
 from pathlib import Path
 
 from knowledge.answering import make_answerer
-from knowledge.inventory import inventory
+from knowledge import index_file
 from knowledge.lexical import LexicalIndex, fingerprint
 from knowledge.records import SECTION_SEPARATOR, Answer, Chunk, Source
 from knowledge.retrieval import Retriever
@@ -21,70 +19,43 @@ FRESHNESS_SECONDS = 1.0
 
 def index_path(settings, embedder_key: str) -> Path:
     """Where the lexical index of the collection of an embedder is kept."""
-    return settings.data_dir / "index" / f"lexical-{embedder_key}.json"
+    return settings.data_dir / "index" / f"lexical-{embedder_key}.sqlite"
 
 
-def manifest_path(settings, embedder_key: str) -> Path:
-    """The small file beside the index: its generation and what it holds per document."""
-    return settings.data_dir / "index" / f"lexical-{embedder_key}.manifest.json"
+def index_is_current(settings, store) -> bool:
+    """True when the saved index holds the store's generation, with today's terms."""
+    meta = index_file.read_meta(index_path(settings, store.embedder.key))
+    return meta.get("generation") == store.generation() and meta.get("terms_version") == index_file.terms_version()
 
 
-def read_manifest(settings, embedder_key: str) -> dict | None:
-    """The saved manifest, or None when missing or unreadable."""
-    try:
-        data = json.loads(manifest_path(settings, embedder_key).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) and "documents" in data else None
-
-
-def _write_manifest(settings, embedder_key: str, index: LexicalIndex, generation: str) -> None:
-    """Written after the index, atomically: a manifest never names an index not yet saved."""
-    docs = inventory((chunk.id, {**chunk.metadata, "doc_id": chunk.doc_id}) for chunk in index.chunks)
-    data = {
-        "generation": generation,
-        "fingerprint": index.fingerprint,
-        "chunks": len(index.chunks),
-        "documents": {
-            doc_id: {"source": doc["source"], "source_hash": doc["source_hash"], "chunks": len(doc["ids"])}
-            for doc_id, doc in docs.items()
-        },
-    }
-    path = manifest_path(settings, embedder_key)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def rebuild_lexical_index(settings, store, generation: str | None = None) -> LexicalIndex:
-    """Build the lexical index from the store's chunks and save it with its manifest.
+def update_lexical_index(settings, store, generation: str | None = None) -> None:
+    """Bring the saved index in step with the store (only the documents that changed).
 
     ``generation`` names the store's content; None keeps the store's current one.
     """
     generation = store.generation() if generation is None else generation
-    index = LexicalIndex.build(store.chunks())
-    index.save(index_path(settings, store.embedder.key))
-    _write_manifest(settings, store.embedder.key, index, generation)
-    return index
+    index_file.synchronize(index_path(settings, store.embedder.key), store, generation)
 
 
 def current_lexical_index(settings, store) -> tuple[LexicalIndex, str]:
     """The index matching the store, and the store generation it matches.
 
-    The saved index is used when its manifest names the store's generation (no need
-    to read the store's ids); otherwise, as when another machine ingested into a
-    shared Chroma server, the index is rebuilt from the store.
+    The saved index is used as is when it holds the store's generation (no need to
+    read the store); otherwise, as when another machine ingested into a shared
+    Chroma server, it is first brought in step with the store.
     """
-    key = store.embedder.key
+    path = index_path(settings, store.embedder.key)
     generation = store.generation()
-    manifest = read_manifest(settings, key)
-    index = LexicalIndex.load(index_path(settings, key))
-    if index is not None and manifest is not None and manifest["fingerprint"] == index.fingerprint:
-        if generation and manifest["generation"] == generation:
-            return index, generation
-        if not generation and index.fingerprint == fingerprint(store.ids()):
-            return index, generation  # a store from before generations
-    return rebuild_lexical_index(settings, store, generation), generation
+    meta = index_file.read_meta(path)
+    current = meta.get("terms_version") == index_file.terms_version() and (
+        meta.get("generation") == generation
+        if generation
+        else meta.get("fingerprint") == fingerprint(store.ids())  # a store from before generations
+    )
+    if not current:
+        update_lexical_index(settings, store, generation)
+    index, meta = index_file.load(path)
+    return index, meta.get("generation", generation)
 
 
 class KnowledgeBase:

@@ -1,4 +1,4 @@
-"""A BM25 index over folded Vietnamese tokens, persisted as JSON next to the store.
+"""A BM25 index over folded Vietnamese tokens (kept on disk by ``knowledge.index_file``).
 
 Tokens are folded (``Bình dân`` and ``binh dan`` are one token), letters and digits
 are split (``nq57`` -> ``nq 57``), leading zeros dropped (``09`` = ``9``), known
@@ -11,12 +11,9 @@ small weight, so a question typed with them tells ``ký`` from ``kỹ``.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
-import os
 import re
 from collections import Counter
-from pathlib import Path
 
 from knowledge.records import Chunk
 from knowledge.textnorm import fold, nfc
@@ -28,7 +25,6 @@ from knowledge.vocabulary import (
     STOPWORDS,
 )
 
-FORMAT_VERSION = 4
 _WORD_RE = re.compile(r"\w+")
 _ALNUM_SPLIT_RE = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
 # Weight of an exact accented match next to its folded one: enough to tell "ký"
@@ -142,6 +138,11 @@ def fingerprint(ids) -> str:
     return hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()[:16]
 
 
+def chunk_terms(chunk: Chunk) -> Counter:
+    """Index terms of a chunk: its text, section path (twice: headings weigh more) and title."""
+    return passage_terms(f"{chunk.text}\n{chunk.section}\n{chunk.section}\n{chunk.title}")
+
+
 class LexicalIndex:
     """BM25 over chunk terms; holds the chunks themselves for display."""
 
@@ -167,10 +168,7 @@ class LexicalIndex:
     @classmethod
     def build(cls, chunks: list[Chunk]) -> LexicalIndex:
         """Index chunks; each is searched by its text, section path and document title."""
-        terms = [
-            passage_terms(f"{c.text}\n{c.section}\n{c.section}\n{c.title}") for c in chunks
-        ]
-        return cls(chunks, terms, fingerprint(c.id for c in chunks))
+        return cls(chunks, [chunk_terms(c) for c in chunks], fingerprint(c.id for c in chunks))
 
     def terms_of(self, chunk_id: str) -> Counter:
         """The index terms of a chunk (its text, section path and title)."""
@@ -193,46 +191,3 @@ class LexicalIndex:
                 norm = K1 * (1 - B + B * self._lengths[index] / self._avg_length)
                 scores[index] = scores.get(index, 0.0) + weight * idf * tf * (K1 + 1) / (tf + norm)
         return scores
-
-    def save(self, path: Path) -> None:
-        """Write the index atomically, so a crash never leaves half a file."""
-        data = {
-            "version": FORMAT_VERSION,
-            "fingerprint": self.fingerprint,
-            "chunks": [
-                {**chunk.model_dump(), "terms": dict(terms)}
-                for chunk, terms in zip(self.chunks, self._terms)
-            ],
-        }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
-
-    @staticmethod
-    def _read(path: Path) -> dict | None:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        return data if data.get("version") == FORMAT_VERSION else None
-
-    @classmethod
-    def load(cls, path: Path) -> LexicalIndex | None:
-        """Read a saved index; None when missing, unreadable or of another format."""
-        data = cls._read(path)
-        if data is None:
-            return None
-        chunks, terms = [], []
-        for item in data["chunks"]:
-            terms.append(Counter(item.pop("terms")))
-            chunks.append(Chunk.model_construct(**item))  # written by save(): already valid
-        return cls(chunks, terms, data["fingerprint"])
-
-    @classmethod
-    def stored_rows(cls, path: Path) -> list[tuple[str, dict]] | None:
-        """``(chunk id, metadata with doc_id)`` of a saved index, without building it."""
-        data = cls._read(path)
-        if data is None:
-            return None
-        return [(item["id"], {**item["metadata"], "doc_id": item["doc_id"]}) for item in data["chunks"]]

@@ -153,6 +153,17 @@ class ChunkStore:
         ]
         return sorted(chunks, key=lambda c: (c.doc_id, int(c.metadata.get("position", 0))))
 
+    def chunks_of(self, doc_ids: list[str]) -> list[Chunk]:
+        """The stored chunks of some documents."""
+        if not doc_ids:
+            return []
+        where = {"doc_id": doc_ids[0]} if len(doc_ids) == 1 else {"doc_id": {"$in": list(doc_ids)}}
+        result = self._collection.get(where=where, include=["documents", "metadatas"])
+        return [
+            _chunk(chunk_id, text, meta)
+            for chunk_id, text, meta in zip(result["ids"], result["documents"], result["metadatas"])
+        ]
+
     def upsert(self, chunks: list[Chunk], vectors) -> None:
         """Add or replace chunks with their vectors."""
         if chunks:

@@ -54,6 +54,24 @@ _LEGAL_TYPES = ("Luật", "Bộ luật", "Pháp lệnh", "Nghị định", "Ngh�
                 "Thông tư liên tịch", "Chỉ thị")
 
 
+# "ĐẢNG BỘ TỈNH NGHỆ AN", "UBND THÀNH PHỐ HÀ NỘI": a province named in a header in capitals.
+_HEADER_PROVINCE_RE = re.compile(rf"(?<!\w)(TỈNH|THÀNH PHỐ)\s+((?:[{UPPER}]+\s?){{1,3}})")
+
+
+def find_province(locality: str, header: list[str]) -> str:
+    """The province a document belongs to: its own locality when that is a province,
+    else a province its header names above the commune's own body; empty otherwise."""
+    if locality.startswith(("tỉnh ", "thành phố ")):
+        return locality
+    if not locality:
+        return ""
+    for line in header:
+        match = _HEADER_PROVINCE_RE.search(line)
+        if match:
+            return f"{match.group(1).lower()} {match.group(2).strip().title()}"
+    return ""
+
+
 def find_locality(*texts: str) -> str:
     """The first named locality (``tỉnh Nghệ An``, ``xã Nghĩa Trung``) in the texts, in order."""
     for text in texts:
@@ -188,6 +206,7 @@ def plan_metadata(outline: Outline, text: str) -> dict[str, str]:
         "doc_type": doc_type,
         "issuer": issuer,
         "locality": locality,
+        "province": find_province(locality, outline.header),
         "number": number,
         "date": date,
         "signer": _signer(outline.signature),

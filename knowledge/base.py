@@ -127,11 +127,15 @@ class KnowledgeBase:
         kind: str | None = None,
         doc_id: str | None = None,
         locality: str | None = None,
+        doc_type: str | None = None,
+        issuer: str | None = None,
     ) -> list[Source]:
         """The ``k`` best passages for a query, best first."""
         self.refresh()
         with self._lock:
-            return self._retriever.search(query, k, kind=kind, doc_id=doc_id, locality=locality)
+            return self._retriever.search(
+                query, k, kind=kind, doc_id=doc_id, locality=locality, doc_type=doc_type, issuer=issuer
+            )
 
     def ask(
         self,
@@ -139,12 +143,19 @@ class KnowledgeBase:
         kind: str | None = None,
         doc_id: str | None = None,
         locality: str | None = None,
+        doc_type: str | None = None,
+        issuer: str | None = None,
     ) -> Answer:
-        """Answer a question from the knowledge base, with its sources."""
+        """Answer a question from the knowledge base, with its sources.
+
+        Filters: ``kind`` (plan/lesson), ``doc_id``, ``doc_type`` (Luật, Kế hoạch...),
+        ``issuer`` (part of its name), ``locality`` (a province includes its communes).
+        """
         self.refresh()
         with self._lock:
             return self._answerer.answer(
-                question, self._retriever, kind=kind, doc_id=doc_id, locality=locality
+                question, self._retriever, kind=kind, doc_id=doc_id, locality=locality,
+                doc_type=doc_type, issuer=issuer,
             )
 
     def _chunks_by_doc(self) -> dict[str, list[Chunk]]:

@@ -11,6 +11,7 @@ import re
 from knowledge.citations import citation
 from knowledge.definitions import asked_subject, defined_subjects, defines
 from knowledge.diacritics import DiacriticRestorer
+from knowledge.filters import DocumentFilter, Filters
 from knowledge.lexical import LexicalIndex, expanded_words, passage_terms, query_terms
 from knowledge.records import SECTION_SEPARATOR, Chunk, Source
 from knowledge.textnorm import fold
@@ -40,14 +41,6 @@ OBJECTIVES_WEIGHT = 0.3
 
 _PLACE_KIND_RE = re.compile(r"^(?:tinh|thanh pho|xa|phuong|huyen|quan|thi xa|thi tran)\s+")
 _PLACE_KINDS = frozenset("tinh pho tp xa phuong huyen quan tran".split())
-
-
-def _matches(chunk: Chunk, kind: str | None, doc_id: str | None, locality: str | None) -> bool:
-    if kind and chunk.kind != kind:
-        return False
-    if doc_id and chunk.doc_id != doc_id:
-        return False
-    return not locality or fold(locality) in fold(chunk.locality)
 
 
 def _where(kind: str | None, doc_id: str | None) -> dict | None:
@@ -132,6 +125,7 @@ class Retriever:
         self.index = index
         self.store = store if store is not None and store.embedder.dense else None
         self._position = {chunk.id: i for i, chunk in enumerate(index.chunks)}
+        self._filter = DocumentFilter(index.chunks)
         self._names = self._document_names(index.chunks)
         self._headings = [path_headings(chunk.section) for chunk in index.chunks]
         self._places = {chunk.doc_id: place_name(chunk.locality) for chunk in index.chunks if chunk.locality}
@@ -197,12 +191,12 @@ class Retriever:
         kind: str | None = None,
         doc_id: str | None = None,
         locality: str | None = None,
+        doc_type: str | None = None,
+        issuer: str | None = None,
     ) -> list[tuple[Chunk, float]]:
         """Best chunks with their fused scores, best first."""
         chunks = self.index.chunks
-        allowed = None
-        if kind or doc_id or locality:
-            allowed = {i for i, c in enumerate(chunks) if _matches(c, kind, doc_id, locality)}
+        allowed = self._filter.allowed(Filters(kind, doc_id, doc_type, issuer, locality))
         terms = query_terms(question)
         lexical = self.index.scores(terms, allowed)
         self._weigh(question, terms, lexical)

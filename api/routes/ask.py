@@ -18,7 +18,7 @@ router = APIRouter(prefix="/v1", tags=["Hỏi đáp"], responses=error_responses
 
 
 class AskRequest(BaseModel):
-    """A question, optionally restricted to one kind of document, one document or one locality."""
+    """A question, optionally restricted to one kind of document, one document, a type, an issuer or a locality."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -28,7 +28,12 @@ class AskRequest(BaseModel):
         None, description="Chỉ tìm trong văn bản (plan: kế hoạch, văn bản pháp luật) hoặc bài học (lesson)."
     )
     doc_id: str | None = Field(None, max_length=100, description="Chỉ tìm trong một văn bản (mã văn bản).")
-    locality: str | None = Field(None, max_length=100, description="Chỉ tìm văn bản của một địa phương.")
+    locality: str | None = Field(
+        None, max_length=100,
+        description="Chỉ tìm văn bản của một địa phương; tên tỉnh gồm cả văn bản của các xã thuộc tỉnh.",
+    )
+    doc_type: str | None = Field(None, max_length=50, description="Chỉ tìm một loại văn bản (Luật, Kế hoạch, ...).")
+    issuer: str | None = Field(None, max_length=100, description="Chỉ tìm văn bản của một cơ quan ban hành.")
 
 
 def check_question_length(question: str, limit: int) -> None:
@@ -44,7 +49,8 @@ def check_question_length(question: str, limit: int) -> None:
 def ask(body: AskRequest, kb: KnowledgeDep, db: DatabaseDep, settings: SettingsDep, metrics: MetricsDep) -> Answer:
     """Answer a question with its sources: the same JSON as ``hocvuso ask --json``."""
     check_question_length(body.question, settings.api.max_question_chars)
-    answer = kb.ask(body.question, kind=body.kind, doc_id=body.doc_id, locality=body.locality)
+    answer = kb.ask(body.question, kind=body.kind, doc_id=body.doc_id, locality=body.locality,
+                    doc_type=body.doc_type, issuer=body.issuer)
     metrics.questions.labels(outcome="answered" if answer.found else "unanswered").inc()
     if not answer.found and classify(body.question) is None:
         # Callers of the API are anonymous: the question is kept without a user.

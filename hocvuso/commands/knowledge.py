@@ -127,7 +127,13 @@ def _print_answer(answer) -> None:
     help="Chỉ tìm trong văn bản (plan: kế hoạch, văn bản pháp luật) hoặc bài học (lesson).",
 )
 @click.option("--doc", "doc_id", help="Chỉ tìm trong một tài liệu (mã tài liệu, vd. tinh-nghe-an).")
-def ask(question: str | None, as_json: bool, batch: Path | None, kind: str | None, doc_id: str | None) -> None:
+@click.option("--locality", help="Chỉ tìm văn bản của một địa phương (tên tỉnh gồm cả các xã thuộc tỉnh).")
+@click.option("--doc-type", help="Chỉ tìm một loại văn bản (vd. Luật, Nghị định, Kế hoạch).")
+@click.option("--issuer", help="Chỉ tìm văn bản của một cơ quan ban hành (một phần tên cũng được).")
+def ask(
+    question: str | None, as_json: bool, batch: Path | None, kind: str | None, doc_id: str | None,
+    locality: str | None, doc_type: str | None, issuer: str | None,
+) -> None:
     """Hỏi đáp từ kho tri thức, kèm nguồn trích dẫn.
 
     QUESTION là câu hỏi, gõ có hoặc không dấu; nhiều câu một lúc thì dùng --batch.
@@ -139,8 +145,9 @@ def ask(question: str | None, as_json: bool, batch: Path | None, kind: str | Non
     if question and batch:
         raise click.UsageError("Chỉ dùng một trong hai: câu hỏi hoặc --batch.")
     kb = _open_kb()
+    filters = {"kind": kind, "doc_id": doc_id, "locality": locality, "doc_type": doc_type, "issuer": issuer}
     if question:
-        answer = kb.ask(question, kind=kind, doc_id=doc_id)
+        answer = kb.ask(question, **filters)
         if as_json:
             click.echo(json.dumps(answer.model_dump(), ensure_ascii=False))
         else:
@@ -151,7 +158,7 @@ def ask(question: str | None, as_json: bool, batch: Path | None, kind: str | Non
     except QuestionFileError as error:
         raise click.ClickException(str(error)) from error
     for item in questions:
-        answer = kb.ask(item["question"], kind=kind, doc_id=doc_id)
+        answer = kb.ask(item["question"], **filters)
         if as_json:
             click.echo(json.dumps({"id": item["id"], **answer.model_dump()}, ensure_ascii=False))
         else:

@@ -1,0 +1,233 @@
+"""Stage 5, compose: the answer text, quoted from one passage, within a phone's budget.
+
+``choose`` finds the sentence that best answers the question among the best passages;
+``extract`` builds the answer around it: the whole passage when short, else the
+sentence with its heading and the items it introduces. The rules people see:
+never a bare heading, a signature block or a distribution list as the answer; a
+question asking for a list gets the whole list (trimmed to the budget with "…và N mục
+khác, xem mục …"); at most MAX_ANSWER_CHARS characters.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+
+from knowledge.definitions import defined_subjects, defines
+from knowledge.lexical import passage_terms
+from knowledge.query import Query
+from knowledge.ranking import is_objectives, is_recipients, is_signature
+from knowledge.records import SECTION_SEPARATOR, Chunk
+from knowledge.textnorm import looks_like_name
+
+CONTEXT = 3  # passages the answer may be quoted from
+WHOLE_CHUNK_CHARS = 420  # a passage this short is the answer as a whole
+LINE_CHARS = 450  # a paragraph or list item this short is kept whole
+HEADING_CHARS = 120  # a first line this short is a heading, shown above its items
+MAX_ANSWER_CHARS = 700
+POSITION_WEIGHTS = (1.0, 0.75, 0.6)  # prefer sentences of the best-ranked passages
+NAMING_WEIGHT = 0.2  # words that name the document say little about the sentence
+MISSING_ANCHOR_FACTOR = 0.3  # a sentence without the question's numbers is a poor answer
+DEFINITION_FACTOR = 2.0  # "X là gì?" is answered by the sentence "X là ..."
+SECTION_SHARE = 0.7  # a sentence matched mostly through its section path stands for the section
+CUE_FACTOR = 0.5  # a sentence of the kind asked for (a date for "when"...) weighs this much more
+
+_MARKER_ONLY_RE = re.compile(r"^\s*(?:[IVX]+|\d+(?:\.\d+)*|[A-ZĐ]{1,4})\.$")  # "1.", "I.", "TM."
+_UNIT_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ\"(])|(?<=;)\s+")
+_ITEM_RE = re.compile(r"^(?:[-+•]\s|[a-zđ]\)\s|\d+(?:\.\d+)*\.\s)")
+# The pattern a sentence answering each kind of question tends to carry.
+_ANSWER_PATTERNS = {
+    "when": re.compile(
+        r"\d{1,2}/\d{1,2}(?:/\d{2,4})?|tháng\s+\d{1,2}|năm\s+\d{4}|quý\s+[IVX]+|\d+\s+ngày", re.I
+    ),
+    "how_many": re.compile(r"\d+\s*%|\d+"),
+    "who": re.compile(
+        r"\b(?:Sở|Phòng|Ban|Ủy ban|Uỷ ban|UBND|Hội đồng|Văn phòng|Trung tâm|Bộ|Cơ quan|Công an)\b"
+    ),
+}
+
+
+@lru_cache(maxsize=8192)
+def _terms(text: str) -> frozenset[str]:
+    """Index terms of a piece of text (cached: the same passages come back often)."""
+    return frozenset(passage_terms(text))
+
+
+def weight(retriever, term: str) -> float:
+    """A term's weight: its IDF, or the highest IDF when the corpus lacks it."""
+    n = max(len(retriever.index.chunks), 1)
+    return retriever.index.idf(term) or math.log(1 + (n + 0.5) / 0.5)
+
+
+def answering(query: Query, ranked: list) -> list:
+    """The passages an answer may be quoted from: not a lesson's objectives, a
+    distribution list, or a signature block (unless the question asks who signed)."""
+    signer = "signer" in query.asks
+    return [
+        (chunk, score)
+        for chunk, score in ranked
+        if not is_objectives(chunk) and not is_recipients(chunk) and (signer or not is_signature(chunk))
+    ][:CONTEXT]
+
+
+def choose(query: Query, retriever, ranked) -> tuple[int, int, str] | None:
+    """(passage, line, sentence) that best answers the question, or None."""
+    terms = query.terms
+    cues = [_ANSWER_PATTERNS[name] for name in ("when", "how_many", "who") if name in query.asks]
+    signer = "signer" in query.asks
+    # Numbers in a question (document numbers, years) must be in the answer.
+    anchors = {t for t in terms if t.isdigit()}
+    best: tuple[float, int, int, str] | None = None
+    for c_index, (chunk, _) in enumerate(ranked):
+        # Words naming the document (its title, its place) chose the document;
+        # within it, the other words of the question point at the answer.
+        naming = _terms(f"{chunk.title}\n{chunk.locality}")
+        if all(t in naming for t in terms if "_" not in t):
+            naming = frozenset()  # the question is about the document itself ("bdhvs là gì")
+        asked = {t: w * NAMING_WEIGHT if t in naming else w for t, w in terms.items()}
+        # The section path is context every sentence of the passage shares.
+        context = _terms(chunk.section)
+        lines = chunk.text.split("\n")
+        for l_index, line in enumerate(lines):
+            for unit in _units(line):
+                held = context | _terms(unit)
+                value = sum(w * weight(retriever, t) for t, w in asked.items() if t in held)
+                shared = sum(w * weight(retriever, t) for t, w in asked.items() if t in context)
+                value *= 1.0 + CUE_FACTOR * sum(bool(p.search(unit)) for p in cues)
+                if anchors and not anchors & held:
+                    value *= MISSING_ANCHOR_FACTOR
+                if query.subject and defines(defined_subjects(unit), query.subject):
+                    value *= DEFINITION_FACTOR
+                if signer and looks_like_name(unit):
+                    value += sum(asked.values()) * weight(retriever, "ky")
+                value *= POSITION_WEIGHTS[c_index]
+                if best is not None and value <= best[0]:
+                    continue
+                if l_index > 0 and shared > SECTION_SHARE * value:
+                    # Matched mostly through the section's heading: the question asks
+                    # about the section as a whole, answered from its start.
+                    best = (value, c_index, 0, _units(lines[0])[0])
+                else:
+                    best = (value, c_index, l_index, unit)
+    if best is None or best[0] <= 0:
+        return None
+    return best[1:]
+
+
+def extract(query: Query, retriever, chunk: Chunk, l_index: int, unit: str) -> str | None:
+    """The answer text around the chosen sentence of ``chunk``."""
+    lines = chunk.text.split("\n")
+    if is_signature(chunk):
+        return chunk.text  # asked who signed: the whole block names office and person
+    keep_heading = "who" in query.asks
+    if _is_bare_heading(chunk, lines[0]) and len(lines) > 1 and not keep_heading:
+        # The citation names the section: its heading alone says nothing.
+        lines, l_index = lines[1:], max(l_index - 1, 0)
+        unit = unit if unit in lines[l_index] else lines[l_index]
+    if len("\n".join(lines)) <= WHOLE_CHUNK_CHARS:
+        return "\n".join(lines)
+    wants_list = "list" in query.asks
+    answer = _expand(lines, l_index, unit, wants_list, chunk)
+    if answer.endswith(":"):
+        # "... chia thành các giai đoạn:": what follows is in the subsections.
+        answer += "".join(f"\n- {label}" for label in _subsections(retriever, chunk))
+    return _trim(answer)
+
+
+def _is_bare_heading(chunk: Chunk, line: str) -> bool:
+    """True when ``line`` only repeats the label of the chunk's section."""
+    label = chunk.section.split(SECTION_SEPARATOR)[-1].strip()
+    stripped = line.strip().rstrip(":")
+    return len(stripped) <= HEADING_CHARS and stripped == label.rstrip(":") and not stripped.endswith(".")
+
+
+def _subsections(retriever, chunk: Chunk) -> list[str]:
+    """Labels of the sections right below the chunk's section, in order."""
+    prefix = chunk.section + SECTION_SEPARATOR
+    labels: list[str] = []
+    for other in retriever.index.chunks:
+        if other.doc_id == chunk.doc_id and other.section.startswith(prefix):
+            label = other.section[len(prefix) :].split(SECTION_SEPARATOR)[0]
+            if label not in labels:
+                labels.append(label)
+    return labels
+
+
+def _is_item(line: str) -> bool:
+    return bool(_ITEM_RE.match(line))
+
+
+def _expand(lines: list[str], l_index: int, unit: str, wants_list: bool, chunk: Chunk) -> str:
+    """The answer around the chosen sentence: its heading, and the items it introduces."""
+    first = _with_head(lines[l_index], unit)
+    picked = [first]
+    is_item = first.startswith(("- ", "+ "))
+    heading = lines[0]
+    if l_index > 0 and is_item and len(heading) <= HEADING_CHARS and not heading.startswith(("- ", "+ ")):
+        # A list item is never shown without its heading ("d) Sở Nội vụ").
+        picked.insert(0, heading)
+    # A lead-in ("... gồm:"), a heading line, a paragraph right above a list (it
+    # introduces the list), or an item of a list asked for as a whole brings the
+    # lines that follow.
+    follows = first.endswith(":") or (l_index == 0 and not first.endswith((".", ";")))
+    next_line = lines[l_index + 1] if l_index + 1 < len(lines) else ""
+    follows = follows or (not is_item and next_line.startswith(("- ", "+ ")))
+    if wants_list and is_item:
+        # The whole list: from its first item, not from the one that matched best.
+        start = l_index
+        while start > 1 and _is_item(lines[start - 1]):
+            start -= 1
+        picked = [heading] if start > 0 and not _is_item(heading) else []
+        l_index = start - 1
+        follows = True
+    if follows:
+        rest = lines[l_index + 1 :]
+        for position, line in enumerate(rest):
+            if len("\n".join(picked)) + len(line) + 1 > MAX_ANSWER_CHARS - 60:
+                left = sum(1 for other in rest[position:] if _is_item(other)) or len(rest) - position
+                label = chunk.section.split(SECTION_SEPARATOR)[-1]
+                picked.append(f"…và {left} mục khác, xem mục {_short_label(label)}.")
+                break
+            picked.append(line)
+    return "\n".join(picked)
+
+
+def _short_label(label: str) -> str:
+    """A section label short enough to name: "III.2" rather than the whole heading."""
+    match = re.match(r"^([IVX]+\.|\d+(?:\.\d+)*\.?|[a-zđ]\))", label)
+    if match:
+        return match.group(1).rstrip(".")
+    return label if len(label) <= 60 else label[:57].rsplit(" ", 1)[0] + "…"
+
+
+def _units(line: str) -> list[str]:
+    """Sentences and clauses of a line, never cut inside a quotation."""
+    units: list[str] = []
+    start = 0
+    for match in _UNIT_SPLIT_RE.finditer(line):
+        before = line[start : match.start()]
+        if line.count('"', 0, match.start()) % 2 == 0 and not _MARKER_ONLY_RE.match(before):
+            units.append(line[start : match.start()])
+            start = match.end()
+    units.append(line[start:])
+    return [unit for unit in units if unit.strip()]
+
+
+def _with_head(line: str, unit: str) -> str:
+    """The whole line when short; else the unit, after the line's head ("Sở Nội vụ: ...")."""
+    if len(line) <= LINE_CHARS:
+        return line
+    head = re.match(r"^[-+]?\s*([^:.;]{3,80}):\s", line)
+    if head and not line.startswith(head.group(0) + unit[:10]) and head.group(0) not in unit:
+        return f"{head.group(1)}: {unit}"
+    return unit
+
+
+def _trim(text: str) -> str:
+    """At most MAX_ANSWER_CHARS, cut after a sentence or a word."""
+    if len(text) <= MAX_ANSWER_CHARS:
+        return text
+    cut = text[:MAX_ANSWER_CHARS]
+    end = max(cut.rfind(". "), cut.rfind("; "), cut.rfind("\n"))
+    return (cut[: end + 1] if end > MAX_ANSWER_CHARS // 2 else cut[: cut.rfind(" ")]) + " …"

@@ -62,12 +62,16 @@ def weight(retriever, term: str) -> float:
 
 def answering(query: Query, ranked: list) -> list:
     """The passages an answer may be quoted from: not a lesson's objectives, a
-    distribution list, or a signature block (unless the question asks who signed)."""
+    distribution list (unless asked where the document was sent), or a signature
+    block (unless asked who signed: then only signature blocks)."""
     signer = "signer" in query.asks
+    if signer and any(is_signature(chunk) for chunk, _ in ranked):
+        return [(chunk, score) for chunk, score in ranked if is_signature(chunk)][:CONTEXT]
+    recipients = "recipients" in query.asks
     return [
         (chunk, score)
         for chunk, score in ranked
-        if not is_objectives(chunk) and not is_recipients(chunk) and (signer or not is_signature(chunk))
+        if not is_objectives(chunk) and (recipients or not is_recipients(chunk)) and (signer or not is_signature(chunk))
     ][:CONTEXT]
 
 
@@ -100,7 +104,7 @@ def choose(query: Query, retriever, ranked) -> tuple[int, int, str] | None:
                 if query.subject and defines(defined_subjects(unit), query.subject):
                     value *= DEFINITION_FACTOR
                 if signer and looks_like_name(unit):
-                    value += sum(asked.values()) * weight(retriever, "ky")
+                    value += sum(terms.values()) * weight(retriever, "ki")
                 value *= POSITION_WEIGHTS[c_index]
                 if best is not None and value <= best[0]:
                     continue
@@ -120,9 +124,10 @@ def extract(query: Query, retriever, chunk: Chunk, l_index: int, unit: str) -> s
     lines = chunk.text.split("\n")
     if is_signature(chunk):
         return chunk.text  # asked who signed: the whole block names office and person
-    keep_heading = "who" in query.asks
+    # A heading that shares no word with the question ("Lưu ý an toàn") says nothing
+    # the citation does not; one that does ("4. Nộp hồ sơ ...") frames the answer.
+    keep_heading = "who" in query.asks or bool(_content(query) & _terms(lines[0]))
     if _is_bare_heading(chunk, lines[0]) and len(lines) > 1 and not keep_heading:
-        # The citation names the section: its heading alone says nothing.
         lines, l_index = lines[1:], max(l_index - 1, 0)
         unit = unit if unit in lines[l_index] else lines[l_index]
     if len("\n".join(lines)) <= WHOLE_CHUNK_CHARS:
@@ -133,6 +138,10 @@ def extract(query: Query, retriever, chunk: Chunk, l_index: int, unit: str) -> s
         # "... chia thành các giai đoạn:": what follows is in the subsections.
         answer += "".join(f"\n- {label}" for label in _subsections(retriever, chunk))
     return _trim(answer)
+
+
+def _content(query: Query) -> frozenset[str]:
+    return frozenset(t for t in query.terms if "_" not in t)
 
 
 def _is_bare_heading(chunk: Chunk, line: str) -> bool:

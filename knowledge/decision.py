@@ -29,7 +29,7 @@ from knowledge.records import Chunk
 from knowledge.textnorm import fold, looks_like_name
 
 # Share of the question's weighted content words the passage must hold (calibrated).
-MIN_COVERAGE = 0.5
+MIN_COVERAGE = 0.4
 
 _YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _RANGE_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:-|–|—|đến(?: năm)?)\s*((?:19|20)\d{2})(?!\d)")
@@ -62,8 +62,9 @@ def _years_covered(text: str) -> set[int]:
     return years
 
 
-def decide(query: Query, retriever, chunk: Chunk | None, min_coverage: float = MIN_COVERAGE) -> Decision:
+def decide(query: Query, retriever, chunk: Chunk | None, min_coverage: float | None = None) -> Decision:
     """Answer from ``chunk`` or refuse, with the signals that decided."""
+    min_coverage = MIN_COVERAGE if min_coverage is None else min_coverage
     if chunk is None:
         return Decision(False, "not_found", signals={"passage": None})
     text = f"{chunk.text}\n{chunk.section}\n{chunk.title}"

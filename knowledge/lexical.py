@@ -42,7 +42,7 @@ B = 0.75
 def _base_tokens(text: str) -> list[str]:
     """Folded word tokens with letters/digits split and leading zeros dropped."""
     result: list[str] = []
-    for word in _WORD_RE.findall(fold(text).replace("%", " phan tram ")):
+    for word in _WORD_RE.findall(fold(text)):
         for part in _ALNUM_SPLIT_RE.split(word):
             if part.isdigit():
                 part = part.lstrip("0") or "0"
@@ -77,6 +77,7 @@ def _capital_expansions(words: list[str]) -> list[str]:
 
 def passage_terms(text: str) -> Counter:
     """Index terms of a passage: unigrams, expansions, bigrams and accented words."""
+    text = text.replace("%", " phần trăm ")
     tokens = _base_tokens(text)
     words = _WORD_RE.findall(nfc(text))
     written = [accented(word) for word in words if has_marks(word)] + _capital_expansions(words)
@@ -106,7 +107,7 @@ def query_terms(question: str) -> Counter:
     stop: list[bool] = []
     terms: Counter = Counter()
     content_words: list[str] = []
-    for word in _WORD_RE.findall(nfc(question)):
+    for word in _WORD_RE.findall(nfc(question).replace("%", " phần trăm ")):
         # "AI" in capitals is the technology, "ai" is "who".
         is_stop = word != "AI" and is_stopword(word)
         parts = _base_tokens(word)

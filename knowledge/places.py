@@ -38,16 +38,21 @@ _LOCAL_RE = re.compile(r"(?<!\w)(?:xã|phường|huyện|quận|thị trấn|th�
 
 
 def mentioned_places(text: str) -> dict[str, str]:
-    """Places named in ``text``: folded name -> the name as written."""
+    """Places named in ``text``: folded name -> the name as written.
+
+    Words typed with diacritics must match a name exactly ("Hòa Bình"); words typed
+    without them match its folded form ("hoa binh", only after "tỉnh" when it is also
+    a common word).
+    """
     text = nfc(text)
     lowered = text.lower()  # folding and lower-casing keep NFC offsets
-    if fold(text) != lowered:  # typed with diacritics: match the exact names
-        spans = [match.span(1) for match in _ACCENTED_RE.finditer(lowered)]
-    else:
-        spans = [
-            match.span(1)
-            for match in _FOLDED_RE.finditer(lowered)
-            if match.group(1) not in _COMMON_WORDS or match.group(0) != match.group(1)
-        ]
+    spans = [match.span(1) for match in _ACCENTED_RE.finditer(lowered)]
+    # Words with diacritics masked, so only the words typed without them match folded.
+    plain = re.sub(r"\w+", lambda m: m.group() if fold(m.group()) == m.group() else "#" * len(m.group()), lowered)
+    spans += [
+        match.span(1)
+        for match in _FOLDED_RE.finditer(plain)
+        if match.group(1) not in _COMMON_WORDS or match.group(0) != match.group(1)
+    ]
     spans += [match.span(1) for match in _LOCAL_RE.finditer(text)]
     return {fold(text[a:b]).strip(): text[a:b].strip() for a, b in spans}

@@ -60,6 +60,8 @@ ASKS = {
         r"\b(?:so dien thoai|dien thoai|hotline|tong dai|duong day nong)\b(?: \w+){0,6} "
         r"(?:so may|so nao|la so gi|bao nhieu|la gi)\b|\b(?:goi|lien he) (?:so nao|so may)\b"
     ),
+    # Where the document was sent: its distribution list.
+    "recipients": re.compile(r"\bnoi nhan\b|\bgui (?:toi|den|cho) (?:nhung |cac )?(?:noi|ai|co quan|don vi)\b"),
     # Who holds an office now: dated documents never say.
     "current": re.compile(r"\b(?:hien nay|hien tai|bay gio|duong nhiem|dang giu chuc)\b"),
     # A person's name ("giám đốc sở ... tên gì", "chủ tịch ... là ai").

@@ -33,6 +33,7 @@ MIN_COVERAGE = 0.4
 
 _YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _RANGE_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:-|–|—|đến(?: năm)?)\s*((?:19|20)\d{2})(?!\d)")
+_DATE_RE = re.compile(r"ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}|\d{1,2}/\d{1,2}/\d{4}", re.IGNORECASE)
 _MONEY_RE = re.compile(r"\d[\d.,]*\s*(?:đồng|triệu|tỷ|nghìn|ngàn|VNĐ|VND|đ\b)", re.IGNORECASE)
 _PHONE_RE = re.compile(r"(?<![\d/.])(?:0\d{9,10}|1[89]00[\s.]?\d{3,4}(?:[\s.]?\d{2,4})?|11[1-5])(?![\d/])")
 
@@ -56,6 +57,9 @@ def coverage(query: Query, retriever, chunk: Chunk) -> float:
 
 
 def _years_covered(text: str) -> set[int]:
+    # The year of a cited document's date ("ngày 05 tháng 8 năm 2022", "05/8/2022") is
+    # not a year the passage is about.
+    text = _DATE_RE.sub(" ", text)
     years = {int(y) for y in _YEAR_RE.findall(text)}
     for start, end in _RANGE_RE.findall(text):
         years |= set(range(int(start), int(end) + 1))

@@ -29,7 +29,7 @@ def _alternation(names) -> str:
 
 _ACCENTED_RE = re.compile(r"(?<!\w)(" + _alternation(n.lower() for n in _NAMES) + r")(?!\w)")
 _FOLDED_RE = re.compile(
-    r"(?<!\w)(?:(?:tinh|thanh pho|tp)\s+)?("
+    r"(?<!\w)(?:(?:tinh|thanh pho|tp|xa|phuong|huyen|quan)\s+)?("
     + _alternation(dict.fromkeys(fold(n) for n in _NAMES))
     + r")(?!\w)"
 )

@@ -71,7 +71,7 @@ _EVERYDAY_RE = re.compile(
     r"\b(?:thoi tiet|du bao thoi tiet|nhiet do|troi (?:mua|nang)|(?:mai|hom nay|ngay mai|tuan nay|chieu nay|toi nay) (?:\w+ ){0,3}co (?:mua|nang)|nang nong|bao so|gia vang|ty gia|gia (?:xang|dau|dien|lua|gao|"
     r"ca phe|heo|lon|bitcoin|co phieu|dat|nha|usd|do la)|chung khoan|co phieu|bitcoin|bong da|world cup|"
     r"vo dich|ty so|tran dau|xo so|ket qua xo so|so xo|lo de|phim|ca si|bai hat|cong thuc nau|mon an|"
-    r"tu vi|phong thuy|horoscope)\b"
+    r"tu vi|phong thuy|horoscope|lai suat|re nhat|lai (?:thap|cao) nhat)\b"
 )
 _PRICE_RE = re.compile(r"\bgia\b.*\bbao nhieu\b")
 

@@ -153,3 +153,28 @@ def make_answerer(settings) -> Answerer:
     if settings.llm.base_url:
         return LLMAnswerer(llm_settings=settings.llm)
     return ExtractiveAnswerer()
+
+
+def describe(trace: list) -> list[str]:
+    """Readable lines for each stage of a ``trace`` (``hocvuso ask --explain``)."""
+    lines: list[str] = []
+    for stage, value in trace:
+        if stage == "understand":
+            rewrites = ", ".join(f"{typed} → {replaced or '∅'}" for typed, replaced in value.rewrites)
+            lines += [
+                "1. Hiểu câu hỏi",
+                f"   viết lại: {value.rewritten}",
+                f"   thay từ: {rewrites or '—'}",
+                f"   phạm vi: {value.category or 'trong phạm vi'}; hỏi: {', '.join(sorted(value.asks)) or '—'}; "
+                f"nơi: {', '.join(value.places.values()) or '—'}; năm: {', '.join(map(str, sorted(value.years))) or '—'}",
+                f"   từ tìm: {' '.join(f'{t}×{w:g}' for t, w in value.terms.most_common(12))}",
+            ]
+        elif stage == "retrieve":
+            lines.append("2–3. Tìm và xếp hạng")
+            lines += [f"   {i}. [{score:.4f}] {chunk.doc_id} — {chunk.section}" for i, (chunk, score) in enumerate(value, 1)]
+        elif stage == "decide":
+            verdict = "trả lời" if value.answer else f"từ chối ({value.reason}{' ' + value.detail if value.detail else ''})"
+            lines += ["4. Quyết định", f"   {verdict}; tín hiệu: {value.signals}"]
+        elif stage == "compose":
+            lines += ["5. Soạn câu trả lời", f"   {len(value or '')} ký tự"]
+    return lines

@@ -42,6 +42,7 @@ _ANSWER_PATTERNS = {
         r"\d{1,2}/\d{1,2}(?:/\d{2,4})?|tháng\s+\d{1,2}|năm\s+\d{4}|quý\s+[IVX]+|\d+\s+ngày", re.I
     ),
     "how_many": re.compile(r"\d+\s*%|\d+"),
+    "period": re.compile(r"(?:19|20)\d{2}\s*(?:-|–|đến(?: năm)?)\s*(?:19|20)\d{2}|\d+\s+(?:ngày|tháng|năm)\b(?!\s*\d)"),
     "who": re.compile(
         r"\b(?:Sở|Phòng|Ban|Ủy ban|Uỷ ban|UBND|Hội đồng|Văn phòng|Trung tâm|Bộ|Cơ quan|Công an)\b"
     ),
@@ -78,7 +79,7 @@ def answering(query: Query, ranked: list) -> list:
 def choose(query: Query, retriever, ranked) -> tuple[int, int, str] | None:
     """(passage, line, sentence) that best answers the question, or None."""
     terms = query.terms
-    cues = [_ANSWER_PATTERNS[name] for name in ("when", "how_many", "who") if name in query.asks]
+    cues = [_ANSWER_PATTERNS[name] for name in ("when", "period", "how_many", "who") if name in query.asks]
     signer = "signer" in query.asks
     # Numbers in a question (document numbers, years) must be in the answer.
     anchors = {t for t in terms if t.isdigit()}
@@ -123,7 +124,7 @@ def extract(query: Query, retriever, chunk: Chunk, l_index: int, unit: str) -> s
     """The answer text around the chosen sentence of ``chunk``."""
     lines = chunk.text.split("\n")
     if is_signature(chunk):
-        return chunk.text  # asked who signed: the whole block names office and person
+        return signer_sentence(chunk.text)  # asked who signed
     # A heading that shares no word with the question ("Lưu ý an toàn") says nothing
     # the citation does not; one that does ("4. Nộp hồ sơ ...") frames the answer.
     keep_heading = "who" in query.asks or bool(_content(query) & _terms(lines[0]))
@@ -138,6 +139,27 @@ def extract(query: Query, retriever, chunk: Chunk, l_index: int, unit: str) -> s
         # "... chia thành các giai đoạn:": what follows is in the subsections.
         answer += "".join(f"\n- {label}" for label in _subsections(retriever, chunk))
     return _trim(answer)
+
+
+_SIGNING_MARKS = {"TM.": "thay mặt", "KT.": "ký thay", "Q.": "quyền", "TL.": "thừa lệnh", "TUQ.": "thừa ủy quyền"}
+
+
+def signer_sentence(block: str) -> str:
+    """A signature block as a sentence: "TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH /
+    Bùi Đình Long" -> "Người ký: Bùi Đình Long, Phó chủ tịch (ký thay Chủ tịch; thay mặt Ủy ban nhân dân)."."""
+    lines = [line.strip() for line in block.split("\n") if line.strip()]
+    names = [line for line in lines if looks_like_name(line)]
+    marked, roles = [], []
+    for line in lines:
+        if line in names:
+            continue
+        mark = next((m for m in _SIGNING_MARKS if line.startswith(m + " ")), None)
+        if mark:
+            marked.append(f"{_SIGNING_MARKS[mark]} {line[len(mark):].strip().capitalize()}")
+        else:
+            roles.append(line.capitalize())
+    who = ", ".join(names + roles)
+    return f"Người ký: {who}" + (f" ({'; '.join(reversed(marked))})." if marked else ".")
 
 
 def _content(query: Query) -> frozenset[str]:

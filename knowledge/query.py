@@ -44,6 +44,8 @@ ASKS = {
         r"\b(?:ngay nao|khi nao|bao gio|thoi gian nao|luc nao|nam nao|thoi han|truoc ngay|han chot|giai doan|"
         r"tu nam nao|bao lau)\b"
     ),
+    # A period: "từ năm nào đến năm nào", "bao lâu".
+    "period": re.compile(r"\btu (?:nam )?nao (?:den|toi) (?:nam )?nao\b|\bbao lau\b|\bmay nam\b|\bgiai doan nao\b"),
     "how_many": re.compile(r"\b(?:bao nhieu|may|ty le|phan tram|so luong)\b"),
     "signer": re.compile(r"\b(?:ai|nguoi nao|nguoi) ky\b|\bky (?:boi|ten)\b|\bnguoi ky\b|\bdo ai ky\b"),
     "list": re.compile(

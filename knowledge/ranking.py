@@ -44,6 +44,7 @@ def heading_words(heading: str) -> tuple[str, ...]:
     """The folded words of a heading, without its number; empty when shorter than
     three words (too common to point at one section)."""
     label = re.sub(r"^(?:[IVX]+\.|\d+(?:\.\d+)*\.|[a-zđ]\))\s*", "", heading)
+    label = re.sub(r"\([^()]*\)", " ", label)  # "Giai đoạn 1 (từ 2026 - 2027)": the dates are not its name
     words = tuple(expanded_words(label))
     return words if len(words) >= 3 else ()
 

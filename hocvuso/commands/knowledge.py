@@ -92,7 +92,10 @@ def _print_answer(answer) -> None:
 )
 @click.option("--kind", type=click.Choice(["plan", "lesson"]), help="Chỉ tìm trong kế hoạch hoặc bài học.")
 @click.option("--doc", "doc_id", help="Chỉ tìm trong một tài liệu (mã tài liệu, vd. tinh-nghe-an).")
-def ask(question: str | None, as_json: bool, batch: Path | None, kind: str | None, doc_id: str | None) -> None:
+@click.option("--explain", is_flag=True, help="In thêm từng bước xử lý câu hỏi (hiểu, tìm, quyết định, soạn).")
+def ask(
+    question: str | None, as_json: bool, batch: Path | None, kind: str | None, doc_id: str | None, explain: bool
+) -> None:
     """Hỏi đáp từ kho tri thức, kèm nguồn trích dẫn.
 
     QUESTION là câu hỏi, gõ có hoặc không dấu; nhiều câu một lúc thì dùng --batch.
@@ -105,7 +108,12 @@ def ask(question: str | None, as_json: bool, batch: Path | None, kind: str | Non
         raise click.UsageError("Chỉ dùng một trong hai: câu hỏi hoặc --batch.")
     kb = _open_kb()
     if question:
-        answer = kb.ask(question, kind=kind, doc_id=doc_id)
+        trace: list | None = [] if explain else None
+        answer = kb.ask(question, kind=kind, doc_id=doc_id, trace=trace)
+        if explain:
+            from knowledge.answering import describe
+
+            click.echo("\n".join(describe(trace)) + "\n", err=as_json)
         if as_json:
             click.echo(json.dumps(answer.model_dump(), ensure_ascii=False))
         else:

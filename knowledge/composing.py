@@ -31,7 +31,9 @@ NAMING_WEIGHT = 0.2  # words that name the document say little about the sentenc
 MISSING_ANCHOR_FACTOR = 0.3  # a sentence without the question's numbers is a poor answer
 DEFINITION_FACTOR = 2.0  # "X là gì?" is answered by the sentence "X là ..."
 SECTION_SHARE = 0.7  # a sentence matched mostly through its section path stands for the section
-CUE_FACTOR = 0.5  # a sentence of the kind asked for (a date for "when"...) weighs this much more
+# A sentence of the kind asked for (a date for "when"...) weighs this much more; a
+# period ("từ 2025 đến 2030") is the most telling shape of an answer.
+CUE_FACTORS = {"when": 0.5, "period": 1.0, "how_many": 0.5, "who": 0.5}
 
 _MARKER_ONLY_RE = re.compile(r"^\s*(?:[IVX]+|\d+(?:\.\d+)*|[A-ZĐ]{1,4})\.$")  # "1.", "I.", "TM."
 _UNIT_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ\"(])|(?<=;)\s+")
@@ -79,7 +81,7 @@ def answering(query: Query, ranked: list) -> list:
 def choose(query: Query, retriever, ranked) -> tuple[int, int, str] | None:
     """(passage, line, sentence) that best answers the question, or None."""
     terms = query.terms
-    cues = [_ANSWER_PATTERNS[name] for name in ("when", "period", "how_many", "who") if name in query.asks]
+    cues = [(_ANSWER_PATTERNS[name], factor) for name, factor in CUE_FACTORS.items() if name in query.asks]
     signer = "signer" in query.asks
     # Numbers in a question (document numbers, years) must be in the answer.
     anchors = {t for t in terms if t.isdigit()}
@@ -99,7 +101,7 @@ def choose(query: Query, retriever, ranked) -> tuple[int, int, str] | None:
                 held = context | _terms(unit)
                 value = sum(w * weight(retriever, t) for t, w in asked.items() if t in held)
                 shared = sum(w * weight(retriever, t) for t, w in asked.items() if t in context)
-                value *= 1.0 + CUE_FACTOR * sum(bool(p.search(unit)) for p in cues)
+                value *= 1.0 + sum(factor for pattern, factor in cues if pattern.search(unit))
                 if anchors and not anchors & held:
                     value *= MISSING_ANCHOR_FACTOR
                 if query.subject and defines(defined_subjects(unit), query.subject):

@@ -49,9 +49,10 @@ class Decision:
 
 
 def coverage(query: Query, retriever, chunk: Chunk) -> float:
-    """IDF-weighted share of the question's content words held by the passage or its document's names."""
+    """IDF-weighted share of the question's content words (not the words saying what is
+    asked) held by the passage or its document's names."""
     held = set(retriever.index.terms_of(chunk.id)) | retriever.ranker.names_of(chunk.doc_id)
-    words = [t for t in query.terms if "_" not in t]
+    words = [t for t in query.terms if "_" not in t and t not in query.frame]
     total = sum(weight(retriever, t) for t in words)
     return sum(weight(retriever, t) for t in words if t in held) / total if total else 1.0
 

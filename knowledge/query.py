@@ -71,6 +71,13 @@ ASKS = {
 }
 
 
+# The words the patterns above are written with: a pattern's gaps ("(?: \w+){0,6}")
+# match content words, which are not part of the frame.
+_CUE_WORDS = frozenset(
+    word for pattern in ASKS.values() for word in re.findall(r"[a-z]{2,}", re.sub(r"\\[a-z]", " ", pattern.pattern))
+)
+
+
 @dataclass(frozen=True)
 class Query:
     """A question read once, for every later stage."""
@@ -84,6 +91,7 @@ class Query:
     years: frozenset[int]
     asks: frozenset[str]  # keys of ASKS
     subject: tuple[str, ...] | None  # what "X là gì" asks about
+    frame: frozenset[str] = field(default=frozenset())  # terms of the words that say what is asked ("gửi tới những nơi nào")
     rewrites: tuple[tuple[str, str], ...] = field(default=())  # (typed, replaced by), for --explain
 
 
@@ -205,17 +213,26 @@ def understand(question: str, short_forms: ShortForms | None = None, known=None)
     """Read a question once: rewritten, its terms, scope, places, years and asks."""
     text = nfc(question).strip()
     rewritten, applied = rewrite(text, short_forms, known)
-    folded = " ".join(re.findall(r"\w+", fold(rewritten)))
-    asks = {name for name, pattern in ASKS.items() if pattern.search(folded)}
+    words = re.findall(r"\w+", rewritten)
+    folded = " ".join(fold(word) for word in words)
+    asks, frame_words = set(), set()
+    for name, pattern in ASKS.items():
+        for match in pattern.finditer(folded):
+            asks.add(name)
+            frame_words.update(word for word in match.group(0).split() if word in _CUE_WORDS)
+    terms = query_terms(rewritten)
+    # The frame's words are not content: a passage answering "ai ký" needs not say "ký".
+    frame = {term for word in words if fold(word) in frame_words for term in query_terms(word)}
     return Query(
         text=text,
         rewritten=rewritten,
         words=tuple(expanded_words(rewritten)),
-        terms=query_terms(rewritten),
+        terms=terms,
         category=classify(text),
         places=mentioned_places(rewritten),
         years=frozenset(int(y) for y in _YEAR_RE.findall(rewritten)),
         asks=frozenset(asks),
         subject=asked_subject(rewritten),
         rewrites=tuple(applied),
+        frame=frozenset(frame) - {"ai"} if "signer" not in asks else frozenset(frame),
     )

@@ -35,6 +35,10 @@ OBJECTIVES_WEIGHT = 0.3
 RECIPIENTS_WEIGHT = 0.3
 SIGNATURE_WEIGHT = 0.3
 SIGNER_WEIGHT = 1.0  # added to a signature block's factor when the question asks who signed
+RECIPIENTS_ASKED_WEIGHT = 2.0  # a distribution list asked for ("gửi tới những nơi nào")
+# A question asking when or for how long is answered in the plan's section on time.
+TIME_SECTION_WEIGHT = 0.5
+_TIME_SECTION_RE = re.compile(r"\b(?:thoi gian|thoi han|giai doan|tien do|lo trinh)\b")
 
 _PLACE_KIND_RE = re.compile(r"^(?:tinh|thanh pho|xa|phuong|huyen|quan|thi xa|thi tran)\s+")
 _SIGNATURE_RE = re.compile(r"^(?:TM\.|KT\.|Q\.|TL\.|TUQ\.)\s", re.MULTILINE)
@@ -118,10 +122,11 @@ class Ranker:
         self._places = {chunk.doc_id: place_name(chunk.locality) for chunk in chunks if chunk.locality}
         self._defined = [defined_subjects(chunk.text) for chunk in chunks]
         self._factor = [
-            (OBJECTIVES_WEIGHT if is_objectives(c) else 1.0) * (RECIPIENTS_WEIGHT if is_recipients(c) else 1.0)
-            for c in chunks
+            OBJECTIVES_WEIGHT if is_objectives(c) else 1.0 for c in chunks
         ]
         self._signature = [is_signature(chunk) for chunk in chunks]
+        self._recipients = [is_recipients(chunk) for chunk in chunks]
+        self._time = [bool(_TIME_SECTION_RE.search(fold(chunk.section))) for chunk in chunks]
 
     @staticmethod
     def _document_names(chunks: list[Chunk]) -> dict[str, set[str]]:
@@ -162,6 +167,8 @@ class Ranker:
         held: dict[tuple[str, ...], bool] = {}  # sections share headings: check each once
         first_words = set(query.words)
         signer = "signer" in query.asks
+        recipients = RECIPIENTS_ASKED_WEIGHT if "recipients" in query.asks else RECIPIENTS_WEIGHT
+        timing = bool({"when", "period"} & query.asks)
         for index in lexical:
             chunk = chunks[index]
             factor = 1.0 + DOCUMENT_WEIGHT * prior.get(chunk.doc_id, 0.0)
@@ -174,6 +181,10 @@ class Ranker:
                     break
             if query.subject and defines(self._defined[index], query.subject):
                 factor += DEFINITION_WEIGHT
+            if timing and self._time[index]:
+                factor += TIME_SECTION_WEIGHT
+            if self._recipients[index]:
+                factor *= recipients
             if self._signature[index]:
                 factor = factor + SIGNER_WEIGHT if signer else factor * SIGNATURE_WEIGHT
             if named and self._places.get(chunk.doc_id) not in named:

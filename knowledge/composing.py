@@ -66,11 +66,12 @@ def weight(retriever, term: str) -> float:
 def answering(query: Query, ranked: list) -> list:
     """The passages an answer may be quoted from: not a lesson's objectives, a
     distribution list (unless asked where the document was sent), or a signature
-    block (unless asked who signed: then only signature blocks)."""
-    signer = "signer" in query.asks
-    if signer and any(is_signature(chunk) for chunk, _ in ranked):
-        return [(chunk, score) for chunk, score in ranked if is_signature(chunk)][:CONTEXT]
-    recipients = "recipients" in query.asks
+    block (unless asked who signed); asked either, the best block or list alone."""
+    signer, recipients = "signer" in query.asks, "recipients" in query.asks
+    # Asked who signed or where the document was sent: the block or list that says it.
+    for asked, kind in ((signer, is_signature), (recipients, is_recipients)):
+        if asked and any(kind(chunk) for chunk, _ in ranked):
+            return [(chunk, score) for chunk, score in ranked if kind(chunk)][:1]
     return [
         (chunk, score)
         for chunk, score in ranked

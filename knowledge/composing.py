@@ -38,13 +38,16 @@ CUE_FACTORS = {"when": 0.5, "period": 1.0, "how_many": 0.5, "who": 0.5}
 _MARKER_ONLY_RE = re.compile(r"^\s*(?:[IVX]+|\d+(?:\.\d+)*|[A-ZĐ]{1,4})\.$")  # "1.", "I.", "TM."
 _UNIT_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ\"(])|(?<=;)\s+")
 _ITEM_RE = re.compile(r"^(?:[-+•]\s|[a-zđ]\)\s|\d+(?:\.\d+)*\.\s)")
-# The pattern a sentence answering each kind of question tends to carry.
-_ANSWER_PATTERNS = {
+# The pattern a sentence answering each kind of question carries (a date for "when").
+_RECURRING = r"|hằng (?:năm|tháng|quý|tuần|ngày)|hàng (?:năm|tháng|quý|tuần|ngày)|định kỳ"
+ANSWER_PATTERNS = {
     "when": re.compile(
-        r"\d{1,2}/\d{1,2}(?:/\d{2,4})?|tháng\s+\d{1,2}|năm\s+\d{4}|quý\s+[IVX]+|\d+\s+ngày", re.I
+        r"\d{1,2}/\d{1,2}(?:/\d{2,4})?|tháng\s+\d{1,2}|năm\s+\d{4}|quý\s+[IVX]+|\d+\s+ngày" + _RECURRING, re.I
     ),
     "how_many": re.compile(r"\d+\s*%|\d+"),
-    "period": re.compile(r"(?:19|20)\d{2}\s*(?:-|–|đến(?: năm)?)\s*(?:19|20)\d{2}|\d+\s+(?:ngày|tháng|năm)\b(?!\s*\d)"),
+    "period": re.compile(
+        r"(?:19|20)\d{2}\s*(?:-|–|đến(?: năm)?)\s*(?:19|20)\d{2}|\d+\s+(?:ngày|tháng|năm)\b(?!\s*\d)" + _RECURRING, re.I
+    ),
     "who": re.compile(
         r"\b(?:Sở|Phòng|Ban|Ủy ban|Uỷ ban|UBND|Hội đồng|Văn phòng|Trung tâm|Bộ|Cơ quan|Công an)\b"
     ),
@@ -82,7 +85,7 @@ def answering(query: Query, ranked: list) -> list:
 def choose(query: Query, retriever, ranked) -> tuple[int, int, str] | None:
     """(passage, line, sentence) that best answers the question, or None."""
     terms = query.terms
-    cues = [(_ANSWER_PATTERNS[name], factor) for name, factor in CUE_FACTORS.items() if name in query.asks]
+    cues = [(ANSWER_PATTERNS[name], factor) for name, factor in CUE_FACTORS.items() if name in query.asks]
     signer = "signer" in query.asks
     # Numbers in a question (document numbers, years) must be in the answer.
     anchors = {t for t in terms if t.isdigit()}

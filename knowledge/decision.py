@@ -11,7 +11,9 @@ document: title, place, issuer):
 * ``holder``: the question asks who holds an office now, or a person's name the
   passage does not give (dated documents name signers, never today's office holders);
 * ``amount``: the question asks an amount of money the passage does not state;
-* ``contact``: the question asks a phone number the passage does not give.
+* ``contact``: the question asks a phone number the passage does not give;
+* ``kind``: the question asks when, for how long or how many, and the passage holds no
+  date, period or number at all.
 
 The answer is refused when any mismatch signal fires or ``coverage`` is below
 ``MIN_COVERAGE``. The threshold is calibrated on all development sets together with
@@ -23,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from knowledge.composing import weight
+from knowledge.composing import ANSWER_PATTERNS, weight
 from knowledge.query import Query
 from knowledge.records import Chunk
 from knowledge.textnorm import fold, looks_like_name
@@ -82,8 +84,12 @@ def decide(query: Query, retriever, chunk: Chunk | None, min_coverage: float | N
     )
     signals["amount"] = "amount" in query.asks and not _MONEY_RE.search(chunk.text)
     signals["contact"] = "contact" in query.asks and not _PHONE_RE.search(chunk.text)
+    kinds = [name for name in ("when", "period", "how_many") if name in query.asks]
+    signals["kind"] = bool(kinds) and not any(ANSWER_PATTERNS[name].search(chunk.text) for name in kinds)
     if missing_years:
         return Decision(False, "year", str(missing_years[0]), signals)
+    if signals["kind"]:
+        return Decision(False, "not_found", signals=signals)
     for reason in ("holder", "amount", "contact"):
         if signals[reason]:
             return Decision(False, reason, signals=signals)

@@ -131,9 +131,12 @@ def extract(query: Query, retriever, chunk: Chunk, l_index: int, unit: str) -> s
     lines = chunk.text.split("\n")
     if is_signature(chunk):
         return signer_sentence(chunk.text)  # asked who signed
-    # A heading that shares no word with the question ("Lưu ý an toàn") says nothing
-    # the citation does not; one that does ("4. Nộp hồ sơ ...") frames the answer.
-    keep_heading = "who" in query.asks or bool(_content(query) & _terms(lines[0]))
+    # A heading that shares at most a word with the question ("Lưu ý an toàn" for "công
+    # an") says nothing the citation does not; one that shares more ("4. Nộp hồ sơ ...")
+    # frames the answer, and one naming an office answers "who" ("d) Sở Nội vụ").
+    shared = _content(query) & _terms(lines[0])
+    names_office = "who" in query.asks and ANSWER_PATTERNS["who"].search(lines[0])
+    keep_heading = bool(names_office) or len(shared) >= 2
     if _is_bare_heading(chunk, lines[0]) and len(lines) > 1 and not keep_heading:
         lines, l_index = lines[1:], max(l_index - 1, 0)
         unit = unit if unit in lines[l_index] else lines[l_index]
@@ -169,7 +172,8 @@ def signer_sentence(block: str) -> str:
 
 
 def _content(query: Query) -> frozenset[str]:
-    return frozenset(t for t in query.terms if "_" not in t)
+    """The question's content words and word pairs."""
+    return frozenset(t for t, w in query.terms.items() if w >= 1)
 
 
 def _is_bare_heading(chunk: Chunk, line: str) -> bool:

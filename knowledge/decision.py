@@ -88,11 +88,11 @@ def decide(query: Query, retriever, chunk: Chunk | None, min_coverage: float | N
     signals["kind"] = bool(kinds) and not any(ANSWER_PATTERNS[name].search(chunk.text) for name in kinds)
     if missing_years:
         return Decision(False, "year", str(missing_years[0]), signals)
-    if signals["kind"]:
-        return Decision(False, "not_found", signals=signals)
     for reason in ("holder", "amount", "contact"):
         if signals[reason]:
             return Decision(False, reason, signals=signals)
+    if signals["kind"]:
+        return Decision(False, "not_found", signals=signals)
     if signals["coverage"] < min_coverage:
         return Decision(False, "not_found", signals=signals)
     return Decision(True, signals=signals)

@@ -27,7 +27,8 @@ MESSAGES = {
         "Trợ lý chỉ trả lời dựa trên các tài liệu công khai của phong trào."
     ),
     "everyday": (
-        "Xin lỗi bà con, câu hỏi này (thời tiết, giá cả, thể thao, xổ số...) nằm ngoài các tài liệu Trợ lý có. "
+        "Xin lỗi bà con, câu hỏi này (thời tiết, giá cả, thể thao, xổ số, nấu ăn, làm thơ...) nằm ngoài các tài liệu "
+        "Trợ lý có. "
         + HELP
     ),
     "not_found": (
@@ -71,7 +72,7 @@ _EVERYDAY_RE = re.compile(
     r"\b(?:thoi tiet|du bao thoi tiet|nhiet do|troi (?:mua|nang)|(?:mai|hom nay|ngay mai|tuan nay|chieu nay|toi nay) (?:\w+ ){0,3}co (?:mua|nang)|nang nong|bao so|gia vang|ty gia|gia (?:xang|dau|dien|lua|gao|"
     r"ca phe|heo|lon|bitcoin|co phieu|dat|nha|usd|do la)|chung khoan|co phieu|bitcoin|bong da|world cup|"
     r"vo dich|ty so|tran dau|xo so|ket qua xo so|so xo|lo de|phim|ca si|bai hat|cong thuc nau|mon an|"
-    r"tu vi|phong thuy|horoscope|lai suat|re nhat|lai (?:thap|cao) nhat)\b"
+    r"tu vi|phong thuy|horoscope|lai suat|re nhat|lai (?:thap|cao) nhat|bai tho|lam tho|bai van|cach nau|nau (?:\w+ ){0,2}ngon)\b"
 )
 _PRICE_RE = re.compile(r"\bgia\b.*\bbao nhieu\b")
 

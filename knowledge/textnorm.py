@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 
@@ -13,6 +14,7 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+@lru_cache(maxsize=65536)  # the same words and passages are folded again and again
 def fold(text: str) -> str:
     """Lower-case and strip diacritics: ``"Bình Dân Học Vụ Số"`` -> ``"binh dan hoc vu so"``."""
     decomposed = unicodedata.normalize("NFD", text.lower())
@@ -46,6 +48,7 @@ def canonical_y(word: str) -> str:
     return _FINAL_Y_RE.sub("i", word)
 
 
+@lru_cache(maxsize=65536)
 def accent_key(word: str) -> str:
     """A word as typed with diacritics, with spelling habits removed: its letters
     (â, ơ, đ kept), then its tone as a digit. "hòa" and "hoà" meet, "hôn" and "hơn" do not."""

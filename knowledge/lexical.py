@@ -100,9 +100,13 @@ def is_stopword(word: str) -> bool:
     return lowered in FOLDED_STOPWORDS
 
 
-def query_terms(question: str) -> Counter:
+def query_terms(question: str, written: frozenset[str] = frozenset()) -> Counter:
     """Search terms of a question (already in the documents' words, see ``query.py``):
-    content words (as typed: folded, or with their diacritics), expansions and pairs."""
+    content words (as typed: folded, or with their diacritics), expansions and pairs.
+
+    Words in ``written`` (lower case, without diacritics) are matched as written too:
+    in a question typed with diacritics, "ly" is "ly", not "lý".
+    """
     tokens: list[str] = []
     stop: list[bool] = []
     terms: Counter = Counter()
@@ -116,7 +120,7 @@ def query_terms(question: str) -> Counter:
         if is_stop:
             continue
         content_words.append(word)
-        if has_marks(word) and not any(part in ABBREVIATIONS for part in parts):
+        if (has_marks(word) or word.lower() in written) and not any(part in ABBREVIATIONS for part in parts):
             terms[accented(word)] += 1
         else:
             terms.update(parts)

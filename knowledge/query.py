@@ -19,7 +19,7 @@ from knowledge.lexical import expanded_words, query_terms
 from knowledge.places import mentioned_places
 from knowledge.records import Chunk
 from knowledge.scope import classify
-from knowledge.textnorm import fold, nfc
+from knowledge.textnorm import fold, has_marks, nfc
 from knowledge.vocabulary import (
     ABBREVIATION_WORDS,
     CAPITAL_ABBREVIATION_WORDS,
@@ -209,18 +209,34 @@ def _rewrite_phrases(words: list[str], applied: list[tuple[str, str]]) -> str:
     return " ".join(out)
 
 
-def understand(question: str, short_forms: ShortForms | None = None, known=None) -> Query:
-    """Read a question once: rewritten, its terms, scope, places, years and asks."""
+def typed_with_diacritics(text: str) -> bool:
+    """True when most words of a question carry diacritics: its plain words are meant plain."""
+    letters = [word for word in re.findall(r"[^\W\d_]+", text) if len(word) > 1]
+    return bool(letters) and 2 * sum(has_marks(word) for word in letters) >= len(letters)
+
+
+def understand(question: str, short_forms: ShortForms | None = None, known=None, plain=None) -> Query:
+    """Read a question once: rewritten, its terms, scope, places, years and asks.
+
+    ``plain(word)`` tells whether the corpus writes a word without diacritics; in a
+    question typed with diacritics, a plain word the corpus never writes plain ("ly"
+    in "ly hôn", where the corpus has only "lý") is another word and is matched as typed.
+    """
     text = nfc(question).strip()
     rewritten, applied = rewrite(text, short_forms, known)
     words = re.findall(r"\w+", rewritten)
+    written: frozenset[str] = frozenset()
+    if plain is not None and typed_with_diacritics(text):
+        written = frozenset(
+            word.lower() for word in words if word.isalpha() and not has_marks(word) and not plain(word.lower())
+        )
     folded = " ".join(fold(word) for word in words)
     asks, frame_words = set(), set()
     for name, pattern in ASKS.items():
         for match in pattern.finditer(folded):
             asks.add(name)
             frame_words.update(word for word in match.group(0).split() if word in _CUE_WORDS)
-    terms = query_terms(rewritten)
+    terms = query_terms(rewritten, written)
     # The frame's words are not content: a passage answering "ai ký" needs not say "ký".
     frame = {term for word in words if fold(word) in frame_words for term in query_terms(word)}
     return Query(

@@ -6,12 +6,14 @@ The default embedding backend ``none`` makes no vectors: retrieval is then BM25 
 
 from __future__ import annotations
 
+import re
+
 from knowledge.diacritics import DiacriticRestorer
 from knowledge.lexical import LexicalIndex
 from knowledge.query import Query, ShortForms, understand
 from knowledge.ranking import Ranker
 from knowledge.records import Chunk, Source
-from knowledge.textnorm import fold
+from knowledge.textnorm import fold, has_marks
 
 # Reciprocal-rank fusion constant and the weight of each ranking. Lexical matching
 # weighs more: the plans' wording (symbols, names, dates) is what people ask about.
@@ -60,12 +62,21 @@ class Retriever:
         self.ranker = Ranker(index)
         self.short_forms = ShortForms(index.chunks)
         self._position = {chunk.id: i for i, chunk in enumerate(index.chunks)}
+        # Words the documents write without diacritics ("vneid", "thi", "ly" if any).
+        self._plain = {
+            word
+            for chunk in index.chunks
+            for word in re.findall(r"[^\W\d_]+", f"{chunk.text} {chunk.section} {chunk.title}".lower())
+            if not has_marks(word)
+        }
         # The dense model reads folded questions poorly: it gets them with diacritics restored.
         self._restorer = DiacriticRestorer([c.text for c in index.chunks]) if self.store else None
 
     def understand(self, question: str) -> Query:
         """Stage 1 with this corpus' short forms and words."""
-        return understand(question, self.short_forms, lambda token: bool(self.index.idf(token)))
+        return understand(
+            question, self.short_forms, lambda token: bool(self.index.idf(token)), self._plain.__contains__
+        )
 
     def ranked(
         self,

@@ -209,21 +209,23 @@ def _expand(lines: list[str], l_index: int, unit: str, wants_list: bool, chunk: 
         # A list item is never shown without its heading ("d) Sở Nội vụ").
         picked.insert(0, heading)
     # A lead-in ("... gồm:"), a heading line, a paragraph right above a list (it
-    # introduces the list), or an item of a list asked for as a whole brings the
-    # lines that follow.
+    # introduces the list), or an item of a list asked for as a whole (or short enough
+    # to show whole) brings the lines that follow.
     follows = first.endswith(":") or (l_index == 0 and not first.endswith((".", ";")))
     next_line = lines[l_index + 1] if l_index + 1 < len(lines) else ""
     follows = follows or (not is_item and next_line.startswith(("- ", "+ ")))
-    if wants_list and is_item:
+    if is_item and (wants_list or _list_fits(lines, l_index)):
         # The whole list: from its first item, not from the one that matched best.
         start = l_index
-        while start > 1 and _is_item(lines[start - 1]):
+        while start > 0 and _is_item(lines[start - 1]):
             start -= 1
-        picked = [heading] if start > 0 and not _is_item(heading) else []
+        picked = [lines[start - 1]] if start > 0 else []  # the line introducing the list
         l_index = start - 1
         follows = True
     if follows:
         rest = lines[l_index + 1 :]
+        if len("\n".join(picked + rest)) <= MAX_ANSWER_CHARS:
+            return "\n".join(picked + rest)
         for position, line in enumerate(rest):
             if len("\n".join(picked)) + len(line) + 1 > MAX_ANSWER_CHARS - 60:
                 left = sum(1 for other in rest[position:] if _is_item(other)) or len(rest) - position
@@ -232,6 +234,16 @@ def _expand(lines: list[str], l_index: int, unit: str, wants_list: bool, chunk: 
                 break
             picked.append(line)
     return "\n".join(picked)
+
+
+def _list_fits(lines: list[str], l_index: int) -> bool:
+    """True when the list around an item, with the line above it, fits the budget whole."""
+    start, end = l_index, l_index + 1
+    while start > 0 and _is_item(lines[start - 1]):
+        start -= 1
+    while end < len(lines) and _is_item(lines[end]):
+        end += 1
+    return len("\n".join(lines[max(start - 1, 0) : end])) <= MAX_ANSWER_CHARS
 
 
 def _short_label(label: str) -> str:

@@ -19,10 +19,23 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.jobs import IngestJobs
 from api.metrics import Metrics, MetricsMiddleware
-from api.routes import admin, ask, dashboard, documents, evidence, health, quiz, stats, webhooks
+from api.routes import (
+    admin,
+    ask,
+    dashboard,
+    documents,
+    evidence,
+    health,
+    quiz,
+    reports,
+    stats,
+    unanswered,
+    webhooks,
+)
 from hocvuso.services import Services
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -92,6 +105,8 @@ def create_app(services: Services | None = None) -> FastAPI:
         description=DESCRIPTION,
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs with local assets
+        redoc_url=None,  # ReDoc has no offline bundle; Swagger UI is enough
     )
     app.state.services = services
     app.state.metrics = Metrics()
@@ -102,8 +117,9 @@ def create_app(services: Services | None = None) -> FastAPI:
     app.state.store_client = None  # the Chroma client of the health check, built on first use
 
     install_error_handlers(app)
-    for module in (health, ask, documents, quiz, stats, evidence, admin, dashboard, webhooks):
+    for module in (health, ask, documents, quiz, stats, unanswered, reports, evidence, admin, dashboard, webhooks):
         app.include_router(module.router)
+    install_docs(app)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
 
     session_secret = settings.api.session_secret.get_secret_value() or secrets.token_urlsafe(32)

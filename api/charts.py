@@ -1,7 +1,8 @@
-"""Geometry of the dashboard's bar charts, drawn as inline SVG by the templates.
+"""Geometry of the dashboard's bar charts, drawn by the templates.
 
 Python computes where each bar goes; the Jinja macros in ``templates/charts.html``
-only draw, so every label passes through autoescaping.
+only draw, so every label passes through autoescaping. Column charts are inline SVG;
+row charts (long question texts) are HTML rows whose labels wrap on narrow screens.
 """
 
 from __future__ import annotations
@@ -37,6 +38,14 @@ class Bar:
 
 
 @dataclass(frozen=True)
+class Row:
+    """A horizontal bar drawn as an HTML row, so its long label wraps on a phone."""
+
+    point: Point
+    share: float  # bar length in percent of the track
+
+
+@dataclass(frozen=True)
 class Gridline:
     """A horizontal (column chart) or vertical (row chart) reference line with its value."""
 
@@ -51,42 +60,42 @@ class Gridline:
 
 @dataclass(frozen=True)
 class Chart:
-    """A bar chart ready to draw: size, bars and gridlines."""
+    """A column chart ready to draw: size, bars and gridlines."""
 
-    kind: str  # "columns" | "rows"
     width: float
     height: float
     bars: list[Bar] = field(default_factory=list)
     gridlines: list[Gridline] = field(default_factory=list)
 
 
-def _nice_ceiling(value: float) -> float:
-    """A round upper bound for the axis: 1, 2, 5 or 10 times a power of ten."""
-    if value <= 0:
-        return 1.0
-    power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 5, 10):
-        if value <= step * power:
-            return float(step * power)
-    return float(10 * power)
+def count_ticks(largest: float) -> list[int]:
+    """Whole-number axis ticks from 0 to at least ``largest``, in steps of 1, 2, 5, 10, 20, 50...
 
-
-def _format_tick(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:.1f}".replace(".", ",")
+    Counts of people and attempts are whole, so "2,5" must never label an axis; at most
+    four steps keep the labels apart.
+    """
+    power = 1
+    while True:
+        for step in (power, 2 * power, 5 * power):
+            if math.ceil(largest / step) <= 4:
+                top = max(1, math.ceil(largest / step)) * step
+                return list(range(0, top + 1, step))
+        power *= 10
 
 
 def column_chart(points: list[Point], width: float = 520, height: float = 240,
                  max_labels: int = 16) -> Chart:
-    """Vertical bars, one per point, left to right; labels thinned out when there are many."""
+    """Vertical bars of counts, one per point, left to right; labels thinned out when there are many."""
     left, right, top, bottom = 36.0, 8.0, 18.0, 34.0
     plot_width, plot_height = width - left - right, height - top - bottom
-    ceiling = _nice_ceiling(max((p.value for p in points), default=0))
+    ticks = count_ticks(max((p.value for p in points), default=0))
+    ceiling = ticks[-1]
     gridlines = []
-    for fraction in (0.0, 0.5, 1.0):
-        y = top + plot_height * (1 - fraction)
-        gridlines.append(Gridline(left, y, width - right, y, _format_tick(ceiling * fraction), left - 6, y + 4))
+    for tick in ticks:
+        y = top + plot_height * (1 - tick / ceiling)
+        gridlines.append(Gridline(left, y, width - right, y, str(tick), left - 6, y + 4))
     if not points:
-        return Chart("columns", width, height, [], gridlines)
+        return Chart(width, height, [], gridlines)
     slot = plot_width / len(points)
     bar_width = max(2.0, slot * 0.7)
     label_every = max(1, math.ceil(len(points) / max_labels))
@@ -101,26 +110,9 @@ def column_chart(points: list[Point], width: float = 520, height: float = 240,
             value_x=x + bar_width / 2, value_y=y - 4,
             show_label=i % label_every == 0,
         ))
-    return Chart("columns", width, height, bars, gridlines)
+    return Chart(width, height, bars, gridlines)
 
 
-def row_chart(points: list[Point], max_value: float = 1.0, width: float = 1080,
-              row_height: float = 22, label_width: float = 150) -> Chart:
-    """Horizontal bars, one row per point, top to bottom, against a fixed ``max_value``."""
-    top, bottom, value_width = 8.0, 24.0, 56.0
-    plot_width = width - label_width - value_width
-    height = top + row_height * len(points) + bottom
-    gridlines = []
-    for fraction in (0.0, 0.5, 1.0):
-        x = label_width + plot_width * fraction
-        gridlines.append(Gridline(x, top, x, height - bottom, f"{round(fraction * 100)} %", x, height - 6))
-    bars = []
-    for i, point in enumerate(points):
-        y = top + row_height * i
-        bar_width = plot_width * min(max(point.value / max_value, 0.0), 1.0)
-        bars.append(Bar(
-            point=point, x=label_width, y=y + 3, width=bar_width, height=row_height - 6,
-            label_x=label_width - 8, label_y=y + row_height / 2 + 4,
-            value_x=label_width + bar_width + 6, value_y=y + row_height / 2 + 4,
-        ))
-    return Chart("rows", width, height, bars, gridlines)
+def row_chart(points: list[Point], max_value: float = 1.0) -> list[Row]:
+    """One row per point, top to bottom, its bar as a share of ``max_value`` (clamped to 0–100)."""
+    return [Row(point, round(100 * min(max(point.value / max_value, 0.0), 1.0), 1)) for point in points]

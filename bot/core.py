@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot import commands as cmd
-from bot import texts
+from bot import texts, unanswered
 from bot.evidence import EvidenceError, EvidenceLog
 from bot.identity import pseudonym
 from bot.messages import Button, Citation, IncomingMessage, Reply
@@ -33,6 +33,7 @@ from bot.quiz import (
 )
 from hocvuso.db.models import User, utcnow
 from knowledge.quizbank import QuizBank, load_bank
+from knowledge.scope import classify
 from knowledge.textnorm import nfc
 
 log = logging.getLogger(__name__)
@@ -273,6 +274,8 @@ class Assistant:
                 self.evidence.append(
                     "lesson_read", user, channel, unit, {"lesson": lesson, "section": section}, session=session
                 )
+            if not answered and classify(question) is None:  # not small talk: a need no document meets
+                unanswered.record(session, user, channel, unit, question)
         return [Reply(answer.answer.strip() if answered else texts.NOT_FOUND, citations=citations)]
 
 

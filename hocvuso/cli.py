@@ -13,6 +13,10 @@ import sys
 import click
 from pydantic import ValidationError
 
+from hocvuso import clitext
+
+clitext.install()
+
 # (module, attribute) of each top-level command, registered in this order.
 COMMANDS = [
     ("hocvuso.commands.knowledge", "ingest"),
@@ -22,34 +26,11 @@ COMMANDS = [
     ("hocvuso.commands.learning", "quiz"),
     ("hocvuso.commands.records", "evidence"),
     ("hocvuso.commands.records", "stats"),
+    ("hocvuso.commands.reports", "report"),
     ("hocvuso.commands.channels", "bot"),
     ("hocvuso.commands.api", "serve"),
     ("hocvuso.commands.api", "keys"),
 ]
-
-
-# Click's own usage errors are English; these cover the ones people actually meet.
-CLICK_PHRASES = [
-    ("Missing option", "Thiếu tùy chọn"),
-    ("Missing argument", "Thiếu đối số"),
-    ("No such option", "Không có tùy chọn"),
-    ("No such command", "Không có lệnh"),
-    ("Invalid value for", "Giá trị không hợp lệ cho"),
-    ("Got unexpected extra argument", "Thừa đối số"),
-    ("Got unexpected extra arguments", "Thừa các đối số"),
-    ("requires an argument", "cần một giá trị"),
-    ("is not one of", "không thuộc"),
-    ("does not exist", "không tồn tại"),
-    ("Did you mean", "Có phải ý bạn là"),
-    ("Choose from", "Chọn một trong"),
-]
-
-
-def vietnamese_usage_message(message: str) -> str:
-    """Translate click's common English usage-error phrases."""
-    for english, vietnamese in CLICK_PHRASES:
-        message = message.replace(english, vietnamese)
-    return message
 
 
 def _settings_errors(error: ValidationError) -> str:
@@ -67,11 +48,15 @@ class VietnameseGroup(click.Group):
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as error:
+            # ``hocvuso`` (or ``hocvuso evidence``) alone asks what it can do: help, and success.
+            click.echo(error.ctx.get_help())
+            sys.exit(0)
         except click.UsageError as error:
             if error.ctx is not None:
-                click.echo(error.ctx.get_usage().replace("Usage:", "Cách dùng:", 1), err=True)
+                click.echo(error.ctx.get_usage(), err=True)
                 click.echo(f"Xem thêm: {error.ctx.command_path} --help", err=True)
-            click.echo(f"Lỗi: {vietnamese_usage_message(error.format_message())}", err=True)
+            click.echo(f"Lỗi: {error.format_message()}", err=True)
             sys.exit(error.exit_code)
         except click.ClickException as error:
             click.echo(f"Lỗi: {error.format_message()}", err=True)
@@ -98,14 +83,5 @@ def main(verbose: bool) -> None:
     )
 
 
-def _vietnamese_help_option(command: click.Command) -> None:
-    """Give ``command`` and its subcommands a ``-h/--help`` described in Vietnamese (click's is English)."""
-    click.help_option("-h", "--help", help="Hiện hướng dẫn này rồi thoát.")(command)
-    command.add_help_option = False
-    for subcommand in getattr(command, "commands", {}).values():
-        _vietnamese_help_option(subcommand)
-
-
 for module_name, attribute in COMMANDS:
     main.add_command(getattr(importlib.import_module(module_name), attribute))
-_vietnamese_help_option(main)

@@ -4,11 +4,19 @@ Each file holds the questions of one topic and names the lesson they come from;
 every question names the lesson section (a ``##`` heading) it tests, so feedback
 can cite "lesson title › section". Errors are collected, not raised one by one,
 and each names the file and the item so authors can fix them all in one pass.
+
+Two levels of checks: every item must have exactly four options, none of them a
+catch-all ("tất cả đều đúng"), and cite an existing section (loading refuses
+otherwise); the bank as authored must also meet the item-writing standards that
+only make sense over many items (enough items per lesson, the correct option not
+given away by being the longest). :func:`validate_dir` applies both;
+:func:`describe_bank` prints the figures an author needs to balance the bank.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -21,6 +29,21 @@ from knowledge.textnorm import fold, nfc, words
 _H2_RE = re.compile(r"^##(?!#)\s*(.+?)\s*#*\s*$")
 _H1_RE = re.compile(r"^#(?!#)\s*(.+?)\s*$")
 
+OPTIONS_PER_ITEM = 4
+MIN_ITEMS_PER_LESSON = 8
+# Share of items whose correct option is strictly the longest: above this, "pick the
+# longest" passes the quiz without reading the lesson.
+MAX_CORRECT_LONGEST_SHARE = 0.30
+
+# Options that answer about the other options ("tất cả đều đúng", "cả A và B",
+# "không có đáp án nào đúng") test elimination tricks, not the lesson. Matched on
+# folded text so they are caught with or without diacritics.
+_CATCH_ALL_RE = re.compile(
+    r"\b(?:tat ca|ca hai|ca ba|ca bon|moi)\b.*(?:\bdeu (?:dung|sai)\W*$|\b(?:y|dap an|phuong an|lua chon|cau) tren\b)"
+    r"|^ca [a-d] va [a-d]\b"
+    r"|\bkhong (?:co )?(?:y|dap an|phuong an|lua chon|cau) nao\b"
+)
+
 
 class QuizItem(BaseModel):
     """One question as written in a quiz file (``correct`` is 1-based)."""
@@ -29,7 +52,7 @@ class QuizItem(BaseModel):
 
     id: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*-\d{2,}$")
     question: str = Field(min_length=1)
-    options: list[str] = Field(min_length=2, max_length=4)
+    options: list[str]
     correct: StrictInt
     explanation: str = Field(min_length=1)
     section: str = Field(min_length=1)
@@ -46,11 +69,18 @@ class QuizItem(BaseModel):
     @field_validator("options", mode="after")
     @classmethod
     def _clean_options(cls, values: list[str]) -> list[str]:
+        if len(values) != OPTIONS_PER_ITEM:
+            raise ValueError(f"cần đúng {OPTIONS_PER_ITEM} lựa chọn (đang có {len(values)})")
         cleaned = [nfc(v).strip() for v in values]
         if not all(cleaned):
             raise ValueError("có lựa chọn để trống")
         if len({fold(v) for v in cleaned}) != len(cleaned):
             raise ValueError("có hai lựa chọn giống nhau")
+        for value in cleaned:
+            if _CATCH_ALL_RE.search(fold(value)):
+                raise ValueError(
+                    f"lựa chọn '{value}' nói về các lựa chọn khác; hãy viết một phương án có nội dung riêng"
+                )
         return cleaned
 
     @model_validator(mode="after")
@@ -112,6 +142,24 @@ class Topic:
     question_ids: tuple[str, ...]
 
 
+def correct_is_longest(question: Question) -> bool:
+    """True when the correct option is strictly longer (in characters) than every other one."""
+    right, others = _lengths(question)
+    return right > max(others, default=0)
+
+
+def correct_is_shortest(question: Question) -> bool:
+    """True when the correct option is strictly shorter than every other one (the opposite cue)."""
+    right, others = _lengths(question)
+    return right < min(others, default=right + 1)
+
+
+def _lengths(question: Question) -> tuple[int, list[int]]:
+    """Length of the correct option and of the others, in characters."""
+    others = [len(o) for i, o in enumerate(question.options) if i != question.correct_index]
+    return len(question.options[question.correct_index]), others
+
+
 @dataclass
 class QuizBank:
     """All topics and questions, indexed by id."""
@@ -148,13 +196,77 @@ def load_bank(directory: Path, lessons_dir: Path | None = None) -> QuizBank:
     return bank
 
 
-def validate_dir(directory: Path, lessons_dir: Path | None = None) -> list[str]:
-    """Check every quiz file of ``directory``; return the errors (empty when all is valid)."""
+def validate_dir(directory: Path, lessons_dir: Path | None = None, *, standards: bool = True) -> list[str]:
+    """Check every quiz file of ``directory`` (and, unless ``standards`` is False, the bank-level rules).
+
+    Returns the errors, empty when all is valid. Without ``standards`` the answer is exactly
+    what :func:`load_bank` would refuse.
+    """
+    return audit_dir(directory, lessons_dir, standards=standards)[1]
+
+
+def audit_dir(
+    directory: Path, lessons_dir: Path | None = None, *, standards: bool = True
+) -> tuple[QuizBank, list[str]]:
+    """The valid part of the bank in ``directory`` and every error, item-level and bank-level."""
     directory = Path(directory)
-    _, errors = _read(directory, lessons_dir)
+    bank, errors = _read(directory, lessons_dir)
     if not errors and not _quiz_files(directory):
         errors.append(f"{directory}: không có tệp trắc nghiệm .yaml nào")
+    # Bank-level figures are only meaningful once every item is valid.
+    if standards and not errors and bank.questions:
+        errors.extend(check_standards(bank))
+    return bank, errors
+
+
+def check_standards(bank: QuizBank) -> list[str]:
+    """Bank-level item-writing rules: enough items per lesson, the longest option rarely the right one."""
+    errors = []
+    per_lesson = Counter(q.lesson for q in bank.questions.values())
+    for lesson, count in sorted(per_lesson.items()):
+        if count < MIN_ITEMS_PER_LESSON:
+            errors.append(f"bài {lesson}: có {count} câu, cần ít nhất {MIN_ITEMS_PER_LESSON}")
+    longest = [q.id for q in bank.questions.values() if correct_is_longest(q)]
+    share = len(longest) / len(bank.questions)
+    if share > MAX_CORRECT_LONGEST_SHARE:
+        errors.append(
+            f"{len(longest)}/{len(bank.questions)} câu ({share:.0%}) có đáp án đúng dài nhất, tối đa"
+            f" {MAX_CORRECT_LONGEST_SHARE:.0%}: viết phương án nhiễu dài tương đương hoặc rút gọn đáp án ở các câu"
+            f" {', '.join(longest[:12])}{' …' if len(longest) > 12 else ''}"
+        )
     return errors
+
+
+def describe_bank(bank: QuizBank) -> list[str]:
+    """Report lines: items per topic, difficulty spread, position of the correct option, correct-longest share."""
+    questions = list(bank.questions.values())
+    if not questions:
+        return ["Ngân hàng chưa có câu hỏi hợp lệ."]
+    total = len(questions)
+
+    def spread(counter: Counter, keys) -> str:
+        return ", ".join(f"{key}: {counter[key]} ({counter[key] / total:.0%})" for key in keys)
+
+    lines = ["Số câu theo chủ đề:"]
+    for topic in bank.topics.values():
+        items = bank.by_topic(topic.id)
+        longest = sum(correct_is_longest(q) for q in items)
+        levels = Counter(q.difficulty for q in items)
+        lines.append(
+            f"  {topic.id}\t{len(items)} câu\tdễ/vừa/khó {levels['easy']}/{levels['medium']}/{levels['hard']}"
+            f"\tđáp án dài nhất {longest}"
+        )
+    levels = Counter(q.difficulty for q in questions)
+    positions = Counter("ABCD"[q.correct_index] for q in questions)
+    longest = sum(correct_is_longest(q) for q in questions)
+    shortest = sum(correct_is_shortest(q) for q in questions)
+    lines += [
+        f"Độ khó: {spread(levels, ['easy', 'medium', 'hard'])}",
+        f"Vị trí đáp án đúng: {spread(positions, 'ABCD')}",
+        f"Đáp án đúng dài nhất: {longest}/{total} câu ({longest / total:.0%}; tối đa {MAX_CORRECT_LONGEST_SHARE:.0%})",
+        f"Đáp án đúng ngắn nhất: {shortest}/{total} câu ({shortest / total:.0%})",
+    ]
+    return lines
 
 
 # libyaml's parser when PyYAML was built with it: ten times faster than the pure-Python one.

@@ -129,21 +129,21 @@ lesson: 90-thu-nghiem
 questions:
   - id: lua-dao-01
     question: "Ai được phép biết mã OTP của bạn?"
-    options: ["Không ai cả", "Nhân viên ngân hàng", "Công an"]
+    options: ["Không ai cả", "Nhân viên ngân hàng", "Công an", "Nhân viên nhà mạng"]
     correct: 1
     explanation: "Mã OTP là chìa khóa tài khoản: không đưa cho bất kỳ ai."
     section: "Tóm tắt"
     difficulty: easy
   - id: lua-dao-02
     question: "Mã OTP dùng được mấy lần?"
-    options: ["Một lần", "Mãi mãi"]
-    correct: 3
+    options: ["Một lần", "Mãi mãi", "Ba lần", "Trong một ngày"]
+    correct: 5
     explanation: "Mã OTP là dãy số dùng một lần."
     section: "Các bước"
     difficulty: easy
   - id: lua-dao-03
     question: "Ngân hàng có gọi điện xin mã OTP không?"
-    options: ["Có", "Không bao giờ"]
+    options: ["Có", "Không bao giờ", "Khi khóa thẻ", "Khi chuyển tiền lớn"]
     correct: 2
     explanation: "Ngân hàng và công an không bao giờ gọi điện xin mã OTP."
     section: "Mục không có"
@@ -170,7 +170,7 @@ def test_cli_ingest_reports_quiz_errors_and_still_ingests_the_documents(tmp_path
     assert "2 tài liệu mới" in result.output and "2 lỗi" in result.output
     lines = result.output.splitlines()
     out_of_range = next(line for line in lines if "lua-dao-02" in line)
-    assert "90-thu-nghiem.yaml" in out_of_range and "'correct' = 3" in out_of_range
+    assert "90-thu-nghiem.yaml" in out_of_range and "'correct' = 5" in out_of_range
     wrong_section = next(line for line in lines if "lua-dao-03" in line)
     assert "90-thu-nghiem.yaml" in wrong_section and "Mục không có" in wrong_section
     assert "lua-dao-01" not in result.output
@@ -182,7 +182,7 @@ def test_cli_ingest_reports_quiz_errors_and_still_ingests_the_documents(tmp_path
 
     # Fixed, the next run (nothing to re-ingest) passes.
     (quizzes / "90-thu-nghiem.yaml").write_text(
-        BROKEN_QUIZ.replace("correct: 3", "correct: 1").replace("Mục không có", "Các bước"), encoding="utf-8"
+        BROKEN_QUIZ.replace("correct: 5", "correct: 1").replace("Mục không có", "Các bước"), encoding="utf-8"
     )
     result = CliRunner().invoke(main, ["ingest", "--quiet"])
     assert result.exit_code == 0, result.output

@@ -376,7 +376,7 @@ def test_cli_stats_shows_question_text_from_the_quiz_bank(seeded, database_url, 
         {
             "id": q,
             "question": f"Nội dung câu {q}?",
-            "options": ["Có", "Không"],
+            "options": ["Có", "Không", "Tùy nơi", "Chưa rõ"],
             "correct": 1,
             "explanation": "Vì vậy.",
             "section": "Các bước",

@@ -8,9 +8,11 @@ from fastapi import APIRouter
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import KnowledgeDep, MetricsDep, SettingsDep
+from api.deps import DatabaseDep, KnowledgeDep, MetricsDep, SettingsDep
 from api.errors import error_responses
+from bot import unanswered
 from knowledge.records import Answer
+from knowledge.scope import classify
 
 router = APIRouter(prefix="/v1", tags=["Hỏi đáp"], responses=error_responses(400, 422, 500))
 
@@ -37,9 +39,13 @@ def check_question_length(question: str, limit: int) -> None:
 
 
 @router.post("/ask", response_model=Answer, summary="Hỏi đáp về kế hoạch và bài học")
-def ask(body: AskRequest, kb: KnowledgeDep, settings: SettingsDep, metrics: MetricsDep) -> Answer:
+def ask(body: AskRequest, kb: KnowledgeDep, db: DatabaseDep, settings: SettingsDep, metrics: MetricsDep) -> Answer:
     """Answer a question with its sources: the same JSON as ``hocvuso ask --json``."""
     check_question_length(body.question, settings.api.max_question_chars)
     answer = kb.ask(body.question, kind=body.kind, doc_id=body.doc_id, locality=body.locality)
     metrics.questions.labels(outcome="answered" if answer.found else "unanswered").inc()
+    if not answer.found and classify(body.question) is None:
+        # Callers of the API are anonymous: the question is kept without a user.
+        with db.session() as session:
+            unanswered.record(session, "", "api", None, body.question)
     return answer

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -22,7 +23,9 @@ from api.deps import DatabaseDep, QuestionTextsDep, QuizDep, SettingsDep
 from api.exports import export_response
 from api.filters import EARLIEST, LATEST, PLAIN_TEXT
 from api.keys import KeyInfo, find_key, get_key
-from bot import stats
+from api.routes.reports import report_response
+from api.routes.unanswered import unanswered_file
+from bot import stats, unanswered
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 
@@ -35,6 +38,10 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 MISSED_LIMIT = 10
+# The inbox panel shows the most asked open groups, at most this many.
+UNANSWERED_ROWS = 15
+# The report button without chosen dates covers this many days up to today.
+REPORT_DAYS = 30
 # The facility chart shows the hardest questions first, at most this many.
 FACILITY_ROWS = 30
 # Below this share of correct answers a question's bar is drawn in the warning colour.
@@ -106,6 +113,10 @@ def _read_filter(date_from: str, date_to: str, unit: str, topic: str,
                              topic=topic.strip() or None, timezone=timezone), problems
 
 
+def local_today(timezone: str) -> date:
+    return datetime.now(ZoneInfo(timezone)).date()
+
+
 def _percent(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.0f} %"
 
@@ -115,7 +126,15 @@ def _day_label(iso: str) -> str:
     return f"{day.day:02d}/{day.month:02d}"
 
 
-def _charts(daily: list[dict], scores: list[dict], questions: list[dict]) -> dict[str, charts.Chart]:
+def _short(text: str, limit: int = 90) -> str:
+    """A question text cut at a word boundary to fit one or two lines of a chart row."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def _charts(daily: list[dict], scores: list[dict], questions: list[dict],
+            topic_titles: dict[str, str]) -> dict:
     participants = [
         charts.Point(_day_label(row["date"]), row["participants"], str(row["participants"]),
                      hint=f"Ngày {date.fromisoformat(row['date']):%d/%m/%Y}, người tham gia")
@@ -125,9 +144,11 @@ def _charts(daily: list[dict], scores: list[dict], questions: list[dict]) -> dic
         charts.Point(str(row["score"]), row["attempts"], str(row["attempts"]), hint=f"{row['score']} câu đúng, số lượt")
         for row in scores
     ]
+    # People read questions, not ids: the text labels the row, the id and topic stay in the tooltip.
     facility = [
-        charts.Point(row["question_id"], row["facility"], _percent(row["facility"]),
-                     hint=row["question"] or row["question_id"])
+        charts.Point(_short(row["question"] or row["question_id"]), row["facility"], _percent(row["facility"]),
+                     hint=f"{row['question'] or ''} ({topic_titles.get(row['topic'], row['topic'])}, "
+                          f"mã {row['question_id']})")
         for row in sorted(questions, key=lambda row: (row["facility"], row["question_id"]))[:FACILITY_ROWS]
     ]
     return {
@@ -187,22 +208,27 @@ def dashboard(
     daily = stats.daily(db, f)
     scores = stats.score_distribution(db, f)
     questions = stats.per_question(db, f, texts)
+    topics = quiz.topics()
+    topic_titles = {t["id"]: t["name"] for t in topics}
     period = {"from": f.date_from or "", "to": f.date_to or "", "unit": f.unit or ""}
     return _render(request, "dashboard.html", {
         "key": key,
         "problems": problems,
         "filter": f,
         "units": [row["unit"] for row in stats.by_unit(db, stats.StatsFilter(), pass_ratio) if row["unit"]],
-        "topics": quiz.topics(),
+        "topics": topics,
+        "topic_titles": topic_titles,
         "overview": stats.overview(db, f, pass_ratio),
         "by_unit": stats.by_unit(db, f, pass_ratio),
         "missed": stats.most_missed(db, f, MISSED_LIMIT, texts),
-        "charts": _charts(daily, scores, questions),
+        "charts": _charts(daily, scores, questions, topic_titles),
         "low_facility": LOW_FACILITY,
         "facility_cut": len(questions) > FACILITY_ROWS,
         "facility_rows": FACILITY_ROWS,
+        "unanswered": unanswered.groups(db, f.date_from, f.date_to, f.unit, settings.timezone)[:UNANSWERED_ROWS],
         "percent": _percent,
-        "export_query": {fmt: urlencode({**period, "format": fmt}) for fmt in ("csv", "xlsx")},
+        "local_time": lambda moment: moment.astimezone(ZoneInfo(settings.timezone)).strftime("%d/%m/%Y %H:%M"),
+        "export_query": {fmt: urlencode({**period, "format": fmt}) for fmt in ("csv", "xlsx", "docx", "pdf")},
     })
 
 
@@ -219,3 +245,48 @@ def export(
         return _to_login(request)
     f, _ = _read_filter(date_from, date_to, unit, "", settings.timezone)
     return export_response(db, format, f.date_from, f.date_to, f.unit, f.timezone)
+
+
+@router.post("/unanswered/{group_id}/handled", name="dashboard_unanswered_handled")
+def unanswered_handled(request: Request, db: DatabaseDep, group_id: int,
+                       csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """Mark a group of unanswered questions handled, then show the dashboard again."""
+    key = _signed_in(request, db)
+    if key is None:
+        return _to_login(request)
+    if _csrf_ok(request, csrf_token):
+        unanswered.mark_handled(db, group_id, key.name)
+    return RedirectResponse(str(request.url_for("dashboard")) + "#unanswered", status_code=303)
+
+
+@router.get("/unanswered/export", name="dashboard_unanswered_export")
+def unanswered_export(
+    request: Request, db: DatabaseDep, settings: SettingsDep,
+    format: Annotated[Literal["csv", "xlsx"], Query()] = "csv",
+    date_from: Annotated[str, Query(alias="from", max_length=20)] = "",
+    date_to: Annotated[str, Query(alias="to", max_length=20)] = "",
+    unit: Annotated[str, Query(max_length=200, pattern=PLAIN_TEXT)] = "",
+) -> Response:
+    """Download the unanswered questions of the filtered period and unit."""
+    if _signed_in(request, db) is None:
+        return _to_login(request)
+    f, _ = _read_filter(date_from, date_to, unit, "", settings.timezone)
+    groups = unanswered.groups(db, f.date_from, f.date_to, f.unit, settings.timezone, include_handled=True)
+    return unanswered_file(groups, settings.timezone, format)
+
+
+@router.get("/report", name="dashboard_report")
+def report(
+    request: Request, db: DatabaseDep, quiz: QuizDep, texts: QuestionTextsDep, settings: SettingsDep,
+    format: Annotated[Literal["docx", "xlsx", "pdf"], Query()] = "docx",
+    date_from: Annotated[str, Query(alias="from", max_length=20)] = "",
+    date_to: Annotated[str, Query(alias="to", max_length=20)] = "",
+    unit: Annotated[str, Query(max_length=200, pattern=PLAIN_TEXT)] = "",
+) -> Response:
+    """Download the unit report of the filtered period (the last 30 days when no date is chosen)."""
+    if _signed_in(request, db) is None:
+        return _to_login(request)
+    f, _ = _read_filter(date_from, date_to, unit, "", settings.timezone)
+    end = f.date_to or local_today(settings.timezone)
+    start = f.date_from or end - timedelta(days=REPORT_DAYS - 1)
+    return report_response(db, settings, quiz, texts, min(start, end), end, f.unit, format)

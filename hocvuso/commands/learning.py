@@ -73,20 +73,27 @@ def _quiz_dir(directory: Path | None) -> Path:
 @_DIRECTORY
 @_LESSONS
 def validate(directory: Path | None, lessons_dir: Path | None) -> None:
-    """Kiểm tra các tệp trắc nghiệm: cấu trúc, đáp án, id trùng, bài học và mục được dẫn.
+    """Kiểm tra ngân hàng trắc nghiệm và in báo cáo về ngân hàng.
+
+    Kiểm tra từng câu: cấu trúc, đúng 4 lựa chọn, không có lựa chọn kiểu "tất cả đều đúng",
+    đáp án, id trùng, bài học và mục ## được dẫn; kiểm tra cả ngân hàng: mỗi bài ít nhất 8 câu,
+    tối đa 30% số câu có đáp án đúng dài nhất. Báo cáo: số câu theo chủ đề, độ khó, vị trí
+    đáp án đúng, tỉ lệ đáp án đúng dài nhất và ngắn nhất.
 
     DIRECTORY là thư mục trắc nghiệm (mặc định: knowledge/quizzes, hoặc quizzes trong HOCVUSO_KNOWLEDGE_DIR).
     """
-    from knowledge.quizbank import load_bank, validate_dir
+    from knowledge.quizbank import audit_dir, describe_bank
 
     directory = _quiz_dir(directory)
-    errors = validate_dir(directory, lessons_dir)
+    bank, errors = audit_dir(directory, lessons_dir)
+    for error in errors:
+        click.echo(error, err=True)
+    if not errors:
+        click.echo(f"Hợp lệ: {len(bank.topics)} chủ đề, {len(bank.questions)} câu hỏi ({directory}).")
+    for line in describe_bank(bank):
+        click.echo(line)
     if errors:
-        for error in errors:
-            click.echo(error, err=True)
         raise click.ClickException(f"{len(errors)} lỗi trong {directory}.")
-    bank = load_bank(directory, lessons_dir)
-    click.echo(f"Hợp lệ: {len(bank.topics)} chủ đề, {len(bank.questions)} câu hỏi ({directory}).")
 
 
 @quiz.command(name="topics")

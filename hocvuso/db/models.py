@@ -179,3 +179,25 @@ class ProcessedUpdate(Base):
     channel: Mapped[str] = mapped_column(String(32))
     update_id: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+# --- Unanswered questions (the trainers' inbox) -------------------------------------------
+
+
+class UnansweredQuestion(Base):
+    """A question the assistant could not answer: its redacted text, kept for trainers.
+
+    Unlike the evidence log this table may be edited: a trainer marks questions handled
+    once a lesson or document covers them. Phone and ID numbers are removed before storing.
+    """
+
+    __tablename__ = "unanswered_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user: Mapped[str] = mapped_column(String(64))  # pseudonym
+    channel: Mapped[str] = mapped_column(String(32))
+    unit: Mapped[str | None] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    handled_at: Mapped[datetime | None] = mapped_column(index=True)
+    handled_by: Mapped[str | None] = mapped_column(String(100))

@@ -10,8 +10,10 @@ document: title, place, issuer):
   2025–2030 text);
 * ``holder``: the question asks who holds an office now, or a person's name the
   passage does not give (dated documents name signers, never today's office holders);
-* ``amount``: the question asks an amount of money the passage does not state;
-* ``contact``: the question asks a phone number the passage does not give;
+* ``amount``: the question asks an amount of money no line of the passage states about
+  what is asked;
+* ``contact``: the question asks a phone number no line of the passage gives about
+  what is asked;
 * ``kind``: the question asks when, for how long or how many, and the passage holds no
   date, period or number at all.
 
@@ -26,6 +28,7 @@ import re
 from dataclasses import dataclass, field
 
 from knowledge.composing import ANSWER_PATTERNS, weight
+from knowledge.lexical import passage_terms
 from knowledge.query import Query
 from knowledge.records import Chunk
 from knowledge.textnorm import fold, looks_like_name
@@ -50,13 +53,29 @@ class Decision:
     signals: dict = field(default_factory=dict)
 
 
-def coverage(query: Query, retriever, chunk: Chunk) -> float:
+def coverage(query: Query, retriever, chunk: Chunk, held: set[str] | None = None) -> float:
     """IDF-weighted share of the question's content words (not the words saying what is
-    asked) held by the passage or its document's names."""
-    held = set(retriever.index.terms_of(chunk.id)) | retriever.ranker.names_of(chunk.doc_id)
+    asked) held by the passage or its document's names (or by ``held``, when given)."""
+    if held is None:
+        held = set(retriever.index.terms_of(chunk.id)) | retriever.ranker.names_of(chunk.doc_id)
     words = [t for t in query.terms if "_" not in t and t not in query.frame]
     total = sum(weight(retriever, t) for t in words)
     return sum(weight(retriever, t) for t in words if t in held) / total if total else 1.0
+
+
+def _stated(query: Query, retriever, chunk: Chunk, pattern: re.Pattern) -> bool:
+    """True when a line of the passage gives what ``pattern`` finds (a phone number, an
+    amount) about what the question asks: the line, under its section and document,
+    holds the question's most specific content word and covers its content words."""
+    around = set(passage_terms(chunk.section)) | retriever.ranker.names_of(chunk.doc_id)
+    words = [t for t in query.terms if "_" not in t and t not in query.frame]
+    rarest = max(words, key=lambda t: weight(retriever, t), default=None)
+    for line in chunk.text.split("\n"):
+        held = around | set(passage_terms(line))
+        if pattern.search(line) and (rarest is None or rarest in held):
+            if coverage(query, retriever, chunk, held) >= MIN_COVERAGE:
+                return True
+    return False
 
 
 def _years_covered(text: str) -> set[int]:
@@ -82,8 +101,8 @@ def decide(query: Query, retriever, chunk: Chunk | None, min_coverage: float | N
     signals["holder"] = "current" in query.asks and bool({"who", "person"} & query.asks) or (
         person and not any(looks_like_name(line) for line in chunk.text.split("\n"))
     )
-    signals["amount"] = "amount" in query.asks and not _MONEY_RE.search(chunk.text)
-    signals["contact"] = "contact" in query.asks and not _PHONE_RE.search(chunk.text)
+    signals["amount"] = "amount" in query.asks and not _stated(query, retriever, chunk, _MONEY_RE)
+    signals["contact"] = "contact" in query.asks and not _stated(query, retriever, chunk, _PHONE_RE)
     kinds = [name for name in ("when", "period", "how_many") if name in query.asks]
     signals["kind"] = bool(kinds) and not any(ANSWER_PATTERNS[name].search(chunk.text) for name in kinds)
     if missing_years:

@@ -42,7 +42,7 @@ ASKS = {
     "who": re.compile(r"\b(?:ai|co quan nao|don vi nao|phong nao|so nao|ben nao|noi nao|o dau)\b"),
     "when": re.compile(
         r"\b(?:ngay nao|khi nao|bao gio|thoi gian nao|luc nao|nam nao|thoi han|truoc ngay|han chot|giai doan|"
-        r"tu nam nao|bao lau)\b"
+        r"tu nam nao)\b"
     ),
     # A period: "từ năm nào đến năm nào", "bao lâu".
     "period": re.compile(r"\btu (?:nam )?nao (?:den|toi) (?:nam )?nao\b|\bbao lau\b|\bmay nam\b|\bgiai doan nao\b"),

@@ -12,10 +12,12 @@ from api.keys import KeyInfo, find_key
 from api.metrics import Metrics
 from bot.evidence import EvidenceLog
 from bot.quiz import QuizEngine
+from bot.units import UnitCatalog, UnitDirectory
 from hocvuso.db import Database
 from hocvuso.services import Services
 from hocvuso.settings import Settings
 from knowledge.base import KnowledgeBase
+from knowledge.courses import load_courses
 from knowledge.quizbank import load_bank
 
 # Ids are database integers: bound them so absurd values get a 422, not a storage error.
@@ -67,7 +69,8 @@ def build_quiz_engine(services: Services) -> QuizEngine:
     """A quiz engine on the bank and database the bots use, so attempts are shared."""
     settings = services.settings
     bank = load_bank(settings.knowledge_dir / "quizzes", settings.knowledge_dir / "lessons")
-    return QuizEngine(bank, services.db, EvidenceLog(services.db), settings.quiz)
+    courses = load_courses(settings.knowledge_dir)
+    return QuizEngine(bank, services.db, EvidenceLog(services.db), settings.quiz, courses=courses)
 
 
 def get_quiz(request: Request) -> QuizEngine:
@@ -88,6 +91,30 @@ def get_question_texts(quiz: QuizDep) -> dict[str, str]:
 
 
 QuestionTextsDep = Annotated[dict[str, str], Depends(get_question_texts)]
+
+
+def get_question_labels(quiz: QuizDep) -> dict[str, str]:
+    """Question id -> difficulty label (easy/medium/hard), to flag labels the answers contradict."""
+    return {question.id: question.difficulty for question in quiz.bank.questions.values()}
+
+
+QuestionLabelsDep = Annotated[dict[str, str], Depends(get_question_labels)]
+
+
+def get_unit_catalog(services: ServicesDep) -> UnitCatalog:
+    """The deployment's units: ``units.yaml`` and those added through the admin API."""
+    return services.units
+
+
+UnitCatalogDep = Annotated[UnitCatalog, Depends(get_unit_catalog)]
+
+
+def get_units(catalog: UnitCatalogDep) -> UnitDirectory:
+    """The current unit list, to match and group units."""
+    return catalog.directory()
+
+
+UnitsDep = Annotated[UnitDirectory, Depends(get_units)]
 
 
 bearer = HTTPBearer(

@@ -36,7 +36,7 @@ def export_filename(fmt: str, date_from: date | None, date_to: date | None) -> s
 
 
 def export_response(db, fmt: str, date_from: date | None = None, date_to: date | None = None,
-                    unit: str | None = None, timezone: str = DEFAULT_TIMEZONE) -> StreamingResponse:
+                    unit: str | list[str] | None = None, timezone: str = DEFAULT_TIMEZONE) -> StreamingResponse:
     """Write the evidence export to a spooled file, then stream it back in chunks.
 
     XLSX is a zip archive and needs the whole workbook written before it can be

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from api.deps import SettingsDep
+from api.deps import SettingsDep, UnitsDep
 from api.errors import ApiError
 from bot.stats import StatsFilter
 
@@ -22,7 +22,7 @@ DateTo = Annotated[date | None, Query(alias="to", description="Đến ngày (YYY
 # No control characters: a NUL byte, for one, is refused by PostgreSQL.
 PLAIN_TEXT = r"^[^\x00-\x1f]*$"
 
-Unit = Annotated[str | None, Query(max_length=200, pattern=PLAIN_TEXT, description="Chỉ tính một đơn vị (tên như người học đã đăng ký).")]
+Unit = Annotated[str | None, Query(max_length=200, pattern=PLAIN_TEXT, description="Chỉ tính một đơn vị (tên trong danh sách đơn vị hoặc như người học đã gõ; gõ không dấu, viết tắt cũng được).")]
 Topic = Annotated[str | None, Query(max_length=64, pattern=PLAIN_TEXT, description="Chỉ tính một chủ đề trắc nghiệm (mã chủ đề, ví dụ `vneid`).")]
 
 
@@ -36,12 +36,12 @@ def check_period(date_from: date | None, date_to: date | None) -> None:
         raise ApiError(422, "Ngày bắt đầu (from) phải trước hoặc trùng ngày kết thúc (to).", "invalid_period")
 
 
-def stats_filter(settings: SettingsDep, date_from: DateFrom = None, date_to: DateTo = None, unit: Unit = None,
-                 topic: Topic = None) -> StatsFilter:
+def stats_filter(settings: SettingsDep, units: UnitsDep, date_from: DateFrom = None, date_to: DateTo = None,
+                 unit: Unit = None, topic: Topic = None) -> StatsFilter:
     """The statistics filter from the query string (days in the configured zone); blank values mean no filter."""
     check_period(date_from, date_to)
     return StatsFilter(date_from=date_from, date_to=date_to, unit=(unit or "").strip() or None,
-                       topic=(topic or "").strip() or None, timezone=settings.timezone)
+                       topic=(topic or "").strip() or None, timezone=settings.timezone, units=units)
 
 
 StatsFilterDep = Annotated[StatsFilter, Depends(stats_filter)]

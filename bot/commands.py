@@ -43,6 +43,7 @@ _SLASH = {
     "ketqua": RESULTS, "results": RESULTS,
     "donvi": UNIT, "unit": UNIT,
     "huy": CANCEL, "cancel": CANCEL, "dung": CANCEL,
+    "tieptuc": RESUME, "continue": RESUME,
 }
 
 # Whole messages (folded words) that mean a command without the slash.
@@ -53,7 +54,8 @@ _PHRASES = {
     TOPICS: {"chu de", "chude", "cac chu de", "danh sach chu de", "xem chu de"},
     RESULTS: {"ket qua", "ketqua", "ket qua cua toi", "xem ket qua", "diem cua toi"},
     CANCEL: {"huy", "huy bai", "huy quiz", "huy bai thi", "dung lam bai", "dung quiz"},
-    UNIT: {"don vi", "donvi", "dang ky don vi"},
+    UNIT: {"don vi", "donvi", "dang ky don vi", "khai bao don vi"},
+    RESUME: {"tiep tuc", "tieptuc", "lam tiep", "lam tiep bai", "tiep tuc lam bai"},
 }
 _PHRASE_TO_COMMAND = {phrase: name for name, phrases in _PHRASES.items() for phrase in phrases}
 
@@ -61,7 +63,7 @@ _PHRASE_TO_COMMAND = {phrase: name for name, phrases in _PHRASES.items() for phr
 _QUIZ_PREFIXES = ("quiz", "trac nghiem", "lam bai trac nghiem", "lam quiz")
 # Without a slash, "đơn vị <tên>" registers a unit only when the name starts like a
 # unit's name, so "đơn vị nào chủ trì kế hoạch" stays a question.
-_UNIT_PREFIXES = ("don vi", "donvi", "dang ky don vi")
+_UNIT_PREFIXES = ("don vi", "donvi", "dang ky don vi", "khai bao don vi")
 _UNIT_KINDS = {
     "xa", "phuong", "thi tran", "dac khu", "thon", "xom", "ban", "ap", "to dan pho", "khu pho",
     "huyen", "quan", "thi xa", "tinh", "thanh pho", "so", "phong", "uy ban", "ubnd", "hdnd",
@@ -70,6 +72,13 @@ _UNIT_KINDS = {
 }
 # Filler words before a topic: "/quiz chủ đề lừa đảo", "quiz về mật khẩu".
 _TOPIC_FILLERS = ("chu de", "ve", "bai", "mon")
+
+# Words that talk about the quiz itself ("câu này chọn cái nào", "gợi ý đi"): such a
+# message during a quiz is about the pending question, never a question for the documents.
+_QUIZ_TALK = (
+    "cau nay", "cau do", "cau nao", "cau hoi nay", "cau tren", "dap an", "cai nao", "y nao",
+    "phuong an", "goi y", "chon gi", "chon so", "chon cau",
+)
 
 _SLASH_RE = re.compile(r"^/(?P<name>[^\s@]+)(?:@\S+)?(?:\s+(?P<arg>.*))?$", re.DOTALL)
 _CHOICE_RE = re.compile(r"^(?:(?P<prefix>[^\d\s]\S*(?:\s+\S+)?)\s+)?(?P<choice>[1-9]|[A-Da-d])\s*[.)]?$")
@@ -98,6 +107,12 @@ def parse_text(text: str) -> Command:
     if (arg := _after_prefix(re.sub(r"\s*:\s*", " : ", text, count=1), _UNIT_PREFIXES)) and _looks_like_unit(arg):
         return Command(UNIT, arg.lstrip(":").strip())
     return Command(QUESTION, text)
+
+
+def refers_to_quiz(text: str) -> bool:
+    """True when ``text`` talks about the quiz question itself (see ``_QUIZ_TALK``)."""
+    folded = f" {' '.join(words(text))} "
+    return any(f" {phrase} " in folded for phrase in _QUIZ_TALK)
 
 
 def _parse_choice(text: str) -> Command | None:

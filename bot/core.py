@@ -5,6 +5,16 @@ list; they never see the database or the knowledge base. The raw user id is
 turned into a pseudonym on entry and nothing else about the user is kept.
 Participation is logged as evidence: questions asked, lessons read (an answer
 citing a lesson) and units registered here; quiz events in the quiz engine.
+
+Questions get the knowledge base's own text, so greetings, thanks, small talk and
+out-of-scope questions keep the replies the knowledge base gives them (the same as
+``hocvuso ask``); only an empty answer falls back to :data:`texts.NOT_FOUND`.
+
+A free-text message while a quiz is open is read by one rule: it is answered as a
+question only when it does not talk about the quiz itself ("câu này chọn cái nào",
+see :func:`bot.commands.refers_to_quiz`) and the knowledge base answers it
+(``found``); the answer then reminds the user of the pending question. Anything
+else gets the pending question again with how to answer it.
 """
 
 from __future__ import annotations
@@ -31,15 +41,17 @@ from bot.quiz import (
     StaleAnswer,
     pass_needed,
 )
+from bot.units import UnitCatalog, load_units, tidy_name
 from hocvuso.db.models import User, utcnow
-from knowledge.quizbank import QuizBank, load_bank
+from knowledge.courses import Courses, load_courses
+from knowledge.quizbank import QuizBank, Topic, load_bank
+from knowledge.records import Answer
 from knowledge.scope import classify
 from knowledge.textnorm import nfc
 
 log = logging.getLogger(__name__)
 
 MAX_CITATIONS = 3
-MAX_UNIT_CHARS = 200  # the users.unit column
 
 
 class AssistantUnavailable(Exception):
@@ -57,13 +69,17 @@ class Assistant:
         bank: QuizBank | None = None,
         rng: random.Random | None = None,
         clock: Callable[[], datetime] = utcnow,
+        units: UnitCatalog | None = None,
+        courses: Courses | None = None,
     ):
         self.kb = kb
         self.db = db
         self.settings = settings
         self.evidence = EvidenceLog(db)
         bank = bank if bank is not None else load_bank(settings.knowledge_dir / "quizzes")
-        self.quiz = QuizEngine(bank, db, self.evidence, settings.quiz, rng=rng, clock=clock)
+        courses = courses if courses is not None else load_courses(settings.knowledge_dir)
+        self.units = units if units is not None else UnitCatalog(load_units(settings.knowledge_dir), db)
+        self.quiz = QuizEngine(bank, db, self.evidence, settings.quiz, rng=rng, clock=clock, courses=courses)
         self._secret = settings.pseudonym_secret.get_secret_value()
 
     def handle(self, msg: IncomingMessage) -> list[Reply]:
@@ -111,7 +127,10 @@ class Assistant:
         if name == cmd.CHOICE:
             return self._typed_choice(user, command)
         if name == cmd.QUESTION:
-            return self._ask(user, channel, unit, command.arg)
+            pending = self.quiz.current(user)
+            if pending is not None:
+                return self._during_quiz(user, channel, unit, command.arg, pending)
+            return [self._ask(user, channel, unit, command.arg)]
         if name == cmd.EMPTY:
             return [Reply(texts.NO_TEXT)]
         return [Reply(texts.unknown_command(command.arg))]
@@ -132,15 +151,27 @@ class Assistant:
         return None
 
     def _register_unit(self, user: str, channel: str, current: str | None, name: str) -> list[Reply]:
-        """Set the user's unit (xã/phường, cơ quan) and log it as evidence."""
-        unit = " ".join(name.split())[:MAX_UNIT_CHARS]
-        if not unit:
+        """Set the user's unit (xã/phường, cơ quan) and log it as evidence.
+
+        A name matching a listed unit is stored as the listed name; one outside the list
+        is stored as typed (statistics flag it); one fitting several listed units is not
+        stored, the user is asked to type it in full.
+        """
+        typed = tidy_name(name)
+        if not typed:
             return [Reply(f"{texts.UNIT_PROMPT}\n{texts.unit_current(current)}")]
+        directory = self.units.directory()
+        match = directory.resolve(typed)
+        if not match.listed and match.candidates:
+            return [Reply(texts.unit_ambiguous(typed, list(match.candidates)))]
+        unit = match.name
         with self.db.session() as session:
             row = session.scalar(select(User).where(User.pseudonym == user))
             row.unit = unit
             # Same transaction: the unit is never changed without its evidence event.
             self.evidence.append("unit_registered", user, channel, unit, {"unit": unit}, session=session)
+        if directory.enabled and not match.listed:
+            return [Reply(texts.unit_unlisted(unit))]
         return [Reply(texts.unit_registered(unit))]
 
     def _results_text(self, user: str, unit: str | None) -> str:
@@ -151,14 +182,42 @@ class Assistant:
 
     # Quiz
 
-    def _topics_reply(self, header: str, topics=None) -> Reply:
-        """The topics as a list and as buttons that start a quiz."""
+    def _topics_reply(self, header: str, topics: list[Topic] | None = None) -> Reply:
+        """The topics grouped by course, numbered once, with one numbered button per topic.
+
+        A topic in several courses is listed under each with the same number; the
+        names are in the text only, so channels without buttons do not repeat them.
+        """
         topics = list(self.quiz.bank.topics.values()) if topics is None else topics
-        lines = [header] + [texts.topic_line(t.name, len(t.question_ids)) for t in topics]
-        buttons = [Button(t.name, cmd.quiz_start_payload(t.id)) for t in topics]
+        numbers: dict[str, int] = {}
+        lines = [header]
+        groups = self._by_course(topics)
+        for title, members in groups:
+            if title:
+                lines.append(texts.course_heading(title))
+            for topic in members:
+                number = numbers.setdefault(topic.id, len(numbers) + 1)
+                lines.append(texts.topic_line(number, topic.name, len(topic.question_ids)))
+        buttons = [Button(str(n), cmd.quiz_start_payload(topic)) for topic, n in numbers.items()]
         if len(topics) > 1:
-            buttons.append(Button(texts.MIXED_TOPICS, cmd.quiz_start_payload(None)))
+            mixed = len(numbers) + 1
+            lines.append(texts.mixed_line(mixed, separate=any(title for title, _ in groups)))
+            buttons.append(Button(str(mixed), cmd.quiz_start_payload(None)))
         return Reply("\n".join(lines), buttons=buttons)
+
+    def _by_course(self, topics: list[Topic]) -> list[tuple[str, list[Topic]]]:
+        """``topics`` under each course of their lesson; those in no course last ("" when no course has any)."""
+        courses = self.quiz.courses.items
+        groups = [
+            (c.title, sorted((t for t in topics if t.lesson in c.lessons), key=lambda t, c=c: c.lessons.index(t.lesson)))
+            for c in courses
+        ]
+        groups = [(title, members) for title, members in groups if members]
+        placed = {t.id for _, members in groups for t in members}
+        rest = [t for t in topics if t.id not in placed]
+        if rest:
+            groups.append((texts.OTHER_COURSE if groups else "", rest))
+        return groups
 
     def _start_quiz(self, user: str, channel: str, query: str) -> list[Reply]:
         """Start a quiz on the topic named by ``query`` (mixed when empty)."""
@@ -249,16 +308,29 @@ class Assistant:
 
     # Questions
 
-    def _ask(self, user: str, channel: str, unit: str | None, question: str) -> list[Reply]:
+    def _ask(self, user: str, channel: str, unit: str | None, question: str) -> Reply:
         """Answer a free-text question from the knowledge base, citing its sources."""
+        return self._reply(self._lookup(user, channel, unit, question))
+
+    def _during_quiz(self, user: str, channel: str, unit: str | None, text: str, pending: dict) -> list[Reply]:
+        """A free-text message while a quiz is open (the rule is in the module docstring)."""
+        if not cmd.refers_to_quiz(text):
+            answer = self._lookup(user, channel, unit, text)
+            if _answered(answer):
+                reply = self._reply(answer)
+                reply.text += "\n\n" + texts.quiz_resume_hint(pending["index"], pending["total"])
+                return [reply]
+        return [Reply(texts.quiz_pending(len(pending["options"]))), _question_reply(pending)]
+
+    def _lookup(self, user: str, channel: str, unit: str | None, question: str) -> Answer:
+        """Ask the knowledge base and log the question (and the lessons it read) as evidence."""
         try:
             answer = self.kb.ask(question)
         except Exception as exc:  # any retrieval or LLM failure: the user gets an apology
             log.exception("knowledge base error")
             raise AssistantUnavailable("knowledge base unavailable") from exc
-        answered = answer.found and bool(answer.answer.strip())
+        answered = _answered(answer)
         sources = answer.citations(MAX_CITATIONS) if answered else []
-        citations = [Citation(s.title, s.section, s.doc_id, s.kind) for s in sources]
         # The question text is not logged: people type phone and ID numbers into
         # questions, and the evidence log can never be edited.
         documents = list(dict.fromkeys(s.doc_id for s in sources))
@@ -276,7 +348,19 @@ class Assistant:
                 )
             if not answered and classify(question) is None:  # not small talk: a need no document meets
                 unanswered.record(session, user, channel, unit, question)
-        return [Reply(answer.answer.strip() if answered else texts.NOT_FOUND, citations=citations)]
+        return answer
+
+    @staticmethod
+    def _reply(answer: Answer) -> Reply:
+        """The answer's own text (a refusal or scope reply included) with its citations when answered."""
+        sources = answer.citations(MAX_CITATIONS) if _answered(answer) else []
+        citations = [Citation(s.title, s.section, s.doc_id, s.kind) for s in sources]
+        return Reply(answer.answer.strip() or texts.NOT_FOUND, citations=citations)
+
+
+def _answered(answer: Answer) -> bool:
+    """True when the knowledge base found an answer (not a refusal, scope reply or empty text)."""
+    return answer.found and bool(answer.answer.strip())
 
 
 def _menu_buttons() -> list[Button]:

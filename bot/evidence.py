@@ -13,7 +13,7 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import BinaryIO
@@ -168,10 +168,12 @@ class EvidenceLog:
         out: BinaryIO,
         date_from: date | None = None,
         date_to: date | None = None,
-        unit: str | None = None,
+        unit: str | Collection[str] | None = None,
         timezone: str = DEFAULT_TIMEZONE,
     ) -> int:
         """Write the events as CSV with BOM or XLSX to ``out``; return the row count.
+
+        ``unit`` is one unit name, or every stored spelling of one unit (see ``bot.stats.unit_spellings``).
 
         ``date_from``..``date_to`` (inclusive) are calendar days in ``timezone``; each row
         has its time in UTC (as stored and hashed) and in that zone.
@@ -234,7 +236,8 @@ def _select_events(session, start: datetime | None, end: datetime | None, unit) 
     if end:
         query = query.where(EvidenceEvent.created_at < end)
     if unit:
-        query = query.where(EvidenceEvent.unit == nfc(unit).strip())
+        spellings = [unit] if isinstance(unit, str) else list(unit)
+        query = query.where(EvidenceEvent.unit.in_([nfc(name).strip() for name in spellings]))
     return session.scalars(query.execution_options(yield_per=_BATCH))
 
 

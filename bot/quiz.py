@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from hocvuso.db.models import QuizAnswer, QuizAttempt, User, utcnow
+from knowledge.courses import Courses
 from knowledge.quizbank import Question, QuizBank
 
 
@@ -74,8 +75,10 @@ class QuizEngine:
         quiz_settings,
         rng: random.Random | None = None,
         clock: Callable[[], datetime] = utcnow,
+        courses: Courses | None = None,
     ):
         self.bank = bank
+        self.courses = courses or Courses()
         self.db = db
         self.evidence = evidence
         self.settings = quiz_settings
@@ -83,13 +86,14 @@ class QuizEngine:
         self.clock = clock
 
     def topics(self) -> list[dict]:
-        """The topics of the bank: id, name, lesson (id and title) and number of questions."""
+        """The topics of the bank: id, name, lesson (id and title), courses and number of questions."""
         return [
             {
                 "id": t.id,
                 "name": t.name,
                 "lesson": t.lesson,
                 "lesson_title": t.lesson_title,
+                "courses": [{"id": c.id, "title": c.title} for c in self.courses.of_lesson(t.lesson)],
                 "questions": len(t.question_ids),
             }
             for t in self.bank.topics.values()

@@ -22,6 +22,21 @@ by default Vietnam's, so an event at 18:30 UTC on 20/11 counts on 21/11):
 - ``most_missed``: questions with at least one wrong answer, by miss rate (1 - facility)
   descending, then by wrong answers descending, then by id.
 - Rates and means are None when their denominator is zero.
+
+Units: records keep the unit as stored (the listed name, or what the user typed when it
+is not in ``units.yaml``). The filter's ``units`` directory groups them: a unit filter
+and ``by_unit`` use :meth:`bot.units.UnitDirectory.key`, so "phuong vinh phu" typed
+before the unit was listed counts for "Phường Vĩnh Phú". ``by_unit`` rows say whether
+the unit is ``listed`` (None without a list); ``unlisted_units`` names the others with
+their users, for the trainer to add or correct.
+
+Difficulty from data, once a question has at least ``MIN_ANSWERS_FOR_FLAGS`` answers:
+its observed band is ``easy`` when facility >= 0.80, ``hard`` when facility < 0.50,
+``medium`` in between (for 4-option items a blind guess scores 0.25, and an item most
+learners get right after reading the lesson is "easy"). A question is flagged
+``label_mismatch`` when its label in the quiz bank differs from the observed band, and
+``negative_discrimination`` when its discrimination index is below 0 (weaker learners
+answer it better than stronger ones: often a mis-keyed or ambiguous item).
 """
 
 from __future__ import annotations
@@ -29,26 +44,35 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.localdays import local_day, utc_range
-from hocvuso.db.models import EvidenceEvent, QuizAnswer, QuizAttempt
+from bot.units import UnitDirectory
+from hocvuso.db.models import EvidenceEvent, QuizAnswer, QuizAttempt, User
 from hocvuso.settings import DEFAULT_TIMEZONE
 from knowledge.textnorm import nfc
 
 PASS_RATIO = 0.8
 DISCRIMINATION_GROUP_SHARE = 0.27
+MIN_ANSWERS_FOR_FLAGS = 20
+# Vietnamese names of the difficulty labels and the flags, for the CLI and the dashboard.
+DIFFICULTY_NAMES = {"easy": "dễ", "medium": "vừa", "hard": "khó"}
+FLAG_NAMES = {"label_mismatch": "nhãn độ khó khác thực tế", "negative_discrimination": "độ phân biệt âm"}
+EASY_FROM = 0.80  # facility at or above: observed "easy"
+HARD_BELOW = 0.50  # facility below: observed "hard"
 
 
 @dataclass
 class StatsFilter:
     """Which records the statistics cover; every field is optional.
 
-    ``timezone`` (IANA name) says which calendar days the dates and the daily series mean.
+    ``timezone`` (IANA name) says which calendar days the dates and the daily series mean;
+    ``units`` is the deployment's unit list, used to match and group units (an empty
+    list still groups spellings that differ only in case, diacritics or short forms).
     """
 
     date_from: date | None = None
@@ -56,6 +80,7 @@ class StatsFilter:
     unit: str | None = None
     topic: str | None = None
     timezone: str = DEFAULT_TIMEZONE
+    units: UnitDirectory = field(default_factory=UnitDirectory, repr=False, compare=False)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -72,8 +97,48 @@ def overview(db, f: StatsFilter, pass_ratio: float = PASS_RATIO) -> dict:
 
 
 def by_unit(db, f: StatsFilter, pass_ratio: float = PASS_RATIO) -> list[dict]:
-    """The overview figures per unit (None = no unit registered), most attempts first."""
-    return _grouped(_attempts(db, f), "unit", pass_ratio)
+    """The overview figures per unit (None = no unit registered), most attempts first.
+
+    Spellings of one unit are grouped (see the module docstring); each row names the
+    unit as listed, or by its most used spelling, and says whether it is ``listed``.
+    """
+    directory = f.units
+    groups: dict[str | None, list] = defaultdict(list)
+    for attempt in _attempts(db, f):
+        groups[directory.key(attempt.unit)].append(attempt)
+    rows = []
+    for key, members in groups.items():
+        name = _display_unit(directory, [attempt.unit for attempt in members]) if key is not None else None
+        listed = directory.resolve(name).listed if name is not None and directory.enabled else None
+        rows.append({"unit": name, "listed": listed, **_summarise(members, pass_ratio)})
+    rows.sort(key=lambda row: (-row["attempts"], row["unit"] is None, row["unit"] or ""))
+    return rows
+
+
+def unlisted_units(db, f: StatsFilter) -> list[dict]:
+    """Units users registered that are not in the unit list, with their spellings and users.
+
+    Empty when the deployment has no list. Covers the users' current units, whatever
+    the filter's dates (a registration is not dated by it).
+    """
+    directory = f.units
+    if not directory.enabled:
+        return []
+    with db.session() as session:
+        counts = session.execute(
+            select(User.unit, func.count()).where(User.unit.is_not(None)).group_by(User.unit)
+        ).all()
+    groups: dict[str, Counter] = defaultdict(Counter)
+    for unit, users in counts:
+        if not directory.resolve(unit).listed:
+            groups[directory.key(unit)][unit] += users
+    rows = [
+        {"unit": _display_unit(directory, list(spellings.elements())), "spellings": sorted(spellings),
+         "users": sum(spellings.values())}
+        for spellings in groups.values()
+    ]
+    rows.sort(key=lambda row: (-row["users"], row["unit"]))
+    return rows
 
 
 def by_topic(db, f: StatsFilter, pass_ratio: float = PASS_RATIO) -> list[dict]:
@@ -81,11 +146,17 @@ def by_topic(db, f: StatsFilter, pass_ratio: float = PASS_RATIO) -> list[dict]:
     return _grouped(_attempts(db, f), "topic", pass_ratio)
 
 
-def per_question(db, f: StatsFilter, questions: Mapping[str, str] | None = None) -> list[dict]:
-    """Answers, facility and discrimination index of each question, by question id.
+def per_question(
+    db,
+    f: StatsFilter,
+    questions: Mapping[str, str] | None = None,
+    difficulties: Mapping[str, str] | None = None,
+) -> list[dict]:
+    """Answers, facility, discrimination index and flags of each question, by question id.
 
-    ``questions`` maps question ids to their text (e.g. from the quiz bank); without it
-    the ``question`` field is None.
+    ``questions`` maps question ids to their text and ``difficulties`` to their label
+    (easy/medium/hard), e.g. from the quiz bank; without them those fields are None
+    and no ``label_mismatch`` is flagged.
     """
     by_question: dict[str, list] = defaultdict(list)
     for answer in _answers(db, f):
@@ -94,18 +165,44 @@ def per_question(db, f: StatsFilter, questions: Mapping[str, str] | None = None)
     for question_id in sorted(by_question):
         answers = by_question[question_id]
         correct = sum(1 for answer in answers if answer.correct)
-        rows.append(
-            {
-                "question_id": question_id,
-                "topic": answers[0].topic,
-                "question": (questions or {}).get(question_id),
-                "answers": len(answers),
-                "correct": correct,
-                "facility": correct / len(answers),
-                "discrimination": discrimination_index(answers),
-            }
-        )
+        row = {
+            "question_id": question_id,
+            "topic": answers[0].topic,
+            "question": (questions or {}).get(question_id),
+            "answers": len(answers),
+            "correct": correct,
+            "facility": correct / len(answers),
+            "discrimination": discrimination_index(answers),
+            "difficulty": (difficulties or {}).get(question_id),
+        }
+        row["observed"], row["flags"] = _difficulty_flags(row)
+        rows.append(row)
     return rows
+
+
+def flagged_questions(rows: list[dict]) -> list[dict]:
+    """The rows of :func:`per_question` with at least one flag, by question id."""
+    return [row for row in rows if row["flags"]]
+
+
+def observed_band(facility: float) -> str:
+    """The difficulty band a facility falls in (see the module docstring)."""
+    if facility >= EASY_FROM:
+        return "easy"
+    return "hard" if facility < HARD_BELOW else "medium"
+
+
+def _difficulty_flags(row: dict) -> tuple[str | None, list[str]]:
+    """The observed band (None with too few answers) and the flags of a per-question row."""
+    if row["answers"] < MIN_ANSWERS_FOR_FLAGS:
+        return None, []
+    observed = observed_band(row["facility"])
+    flags = []
+    if row["difficulty"] and row["difficulty"] != observed:
+        flags.append("label_mismatch")
+    if row["discrimination"] is not None and row["discrimination"] < 0:
+        flags.append("negative_discrimination")
+    return observed, flags
 
 
 def most_missed(db, f: StatsFilter, limit: int = 10, questions: Mapping[str, str] | None = None) -> list[dict]:
@@ -172,16 +269,22 @@ def report(
     questions: Mapping[str, str] | None = None,
     pass_ratio: float = PASS_RATIO,
     missed_limit: int = 10,
+    difficulties: Mapping[str, str] | None = None,
 ) -> dict:
     """Every statistic at once, JSON-ready (the ``hocvuso stats --json`` document)."""
+    rows = per_question(db, f, questions, difficulties)
     return {
-        "filter": {key: _jsonable(value) for key, value in asdict(f).items()},
+        "filter": {
+            key: _jsonable(getattr(f, key)) for key in ("date_from", "date_to", "unit", "topic", "timezone")
+        },
         "pass_ratio": pass_ratio,
         "overview": overview(db, f, pass_ratio),
         "by_unit": by_unit(db, f, pass_ratio),
+        "unlisted_units": unlisted_units(db, f),
         "by_topic": by_topic(db, f, pass_ratio),
         "most_missed": most_missed(db, f, missed_limit, questions),
-        "per_question": per_question(db, f, questions),
+        "per_question": rows,
+        "flagged_questions": flagged_questions(rows),
         "score_distribution": score_distribution(db, f),
         "daily": daily(db, f),
     }
@@ -244,7 +347,7 @@ def _attempts(db, f: StatsFilter) -> list:
     )
     query = _within(query, QuizAttempt.started_at, f)
     if f.unit:
-        query = query.where(QuizAttempt.unit == nfc(f.unit).strip())
+        query = query.where(QuizAttempt.unit.in_(unit_spellings(db, f)))
     if f.topic:
         query = query.where(QuizAttempt.topic == f.topic)
     with db.session() as session:
@@ -264,7 +367,7 @@ def _answers(db, f: StatsFilter) -> list:
     ).join(QuizAttempt, QuizAnswer.attempt_id == QuizAttempt.id)
     query = _within(query, QuizAttempt.started_at, f)
     if f.unit:
-        query = query.where(QuizAttempt.unit == nfc(f.unit).strip())
+        query = query.where(QuizAttempt.unit.in_(unit_spellings(db, f)))
     if f.topic:
         query = query.where(QuizAnswer.topic == f.topic)
     with db.session() as session:
@@ -276,9 +379,31 @@ def _events(db, f: StatsFilter) -> list:
     query = select(EvidenceEvent.created_at, EvidenceEvent.user, EvidenceEvent.event_type)
     query = _within(query, EvidenceEvent.created_at, f)
     if f.unit:
-        query = query.where(EvidenceEvent.unit == nfc(f.unit).strip())
+        query = query.where(EvidenceEvent.unit.in_(unit_spellings(db, f)))
     with db.session() as session:
         return session.execute(query).all()
+
+
+def unit_spellings(db, f: StatsFilter) -> list[str]:
+    """Every stored spelling of the filter's unit (its listed name and the typed variants).
+
+    Exports filter on these, so a unit's export holds what its users typed before it was listed.
+    """
+    wanted = f.units.key(nfc(f.unit).strip())
+    with db.session() as session:
+        stored = set(session.scalars(select(QuizAttempt.unit).distinct()))
+        stored |= set(session.scalars(select(EvidenceEvent.unit).distinct()))
+    spellings = [unit for unit in stored if unit is not None and f.units.key(unit) == wanted]
+    return spellings or [nfc(f.unit).strip()]
+
+
+def _display_unit(directory: UnitDirectory, spellings: list[str]) -> str:
+    """The name of a group of unit spellings: the listed name, else the most used (then fullest) spelling."""
+    match = directory.resolve(spellings[0])
+    if match.listed:
+        return match.name
+    counts = Counter(spellings)
+    return min(counts, key=lambda unit: (-counts[unit], -len(unit), unit))
 
 
 def _within(query, column, f: StatsFilter):

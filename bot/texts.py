@@ -1,4 +1,7 @@
-"""Every text the assistant says, in one place, so channels and tests share the wording."""
+"""Every text the assistant says, in one place, so channels and tests share the wording.
+
+One voice: the assistant calls itself "Trợ lý" and speaks to "bà con", politely and plainly.
+"""
 
 from __future__ import annotations
 
@@ -8,30 +11,31 @@ from zoneinfo import ZoneInfo
 from bot.messages import Citation
 
 WELCOME = (
-    "Xin chào! Mình là Trợ lý Bình dân học vụ số.\n"
-    "Mình có thể:\n"
+    "Xin chào bà con! Trợ lý Bình dân học vụ số xin được giúp bà con:\n"
     "• trả lời câu hỏi về kỹ năng số và các kế hoạch triển khai phong trào, có dẫn nguồn;\n"
-    "• cho bạn làm bài trắc nghiệm ngắn để tự kiểm tra kỹ năng;\n"
-    "• ghi nhận quá trình học của bạn làm minh chứng tham gia.\n"
-    "Bạn cứ gõ câu hỏi, hoặc chọn một mục bên dưới.\n"
-    "Lưu ý: mình chỉ lưu mã ẩn danh của bạn, không lưu tên hay số điện thoại. "
-    "Đừng gửi mật khẩu, mã OTP hay số tài khoản cho bất kỳ ai, kể cả cho mình."
+    "• làm bài trắc nghiệm ngắn để tự kiểm tra kỹ năng;\n"
+    "• ghi nhận quá trình học làm minh chứng tham gia.\n"
+    "Bà con cứ gõ câu hỏi, hoặc chọn một mục bên dưới.\n"
+    "Lưu ý: Trợ lý chỉ lưu mã ẩn danh, không lưu tên hay số điện thoại của bà con. "
+    "Bà con đừng gửi mật khẩu, mã OTP, mã PIN cho bất kỳ ai, kể cả Trợ lý."
 )
 
 HELP = (
-    "Cách dùng trợ lý:\n"
+    "Cách dùng Trợ lý:\n"
     "• Gõ câu hỏi bất kỳ, ví dụ: “Cách đặt mật khẩu an toàn?”\n"
-    "• /quiz – làm bài trắc nghiệm trộn nhiều chủ đề; /quiz <chủ đề> – theo chủ đề, ví dụ: /quiz lừa đảo\n"
-    "• /chude – xem các chủ đề trắc nghiệm\n"
+    "• /tracnghiem – làm bài trắc nghiệm trộn nhiều chủ đề; /tracnghiem <chủ đề> – theo một chủ đề, "
+    "ví dụ: /tracnghiem lừa đảo\n"
+    "• /chude – xem các chủ đề theo từng khóa học\n"
     "• /ketqua – xem kết quả các bài đã làm\n"
-    "• /donvi <tên đơn vị> – đăng ký xã/phường, cơ quan của bạn, ví dụ: /donvi Xã Nghĩa Trung\n"
-    "• /huy – hủy bài trắc nghiệm đang làm\n"
-    "• /start – về màn hình chính\n"
-    "Có thể gõ không dấu và không cần dấu gạch chéo: quiz lua dao, chu de, ket qua, huy."
+    "• /donvi <tên đơn vị> – khai báo xã/phường, cơ quan, ví dụ: /donvi Xã Nghĩa Trung\n"
+    "• /tieptuc – làm tiếp bài trắc nghiệm đang dở; /huy – hủy bài đang làm\n"
+    "• /batdau – về màn hình chính; /huongdan – xem hướng dẫn này\n"
+    "Không cần dấu gạch chéo, gõ không dấu cũng được: trac nghiem lua dao, chu de, ket qua, huy. "
+    "Các lệnh /quiz, /help, /start vẫn dùng được."
 )
 
 ASK_PROMPT = (
-    "Bạn cứ gõ câu hỏi, mình sẽ tìm trong bài học và các kế hoạch rồi trả lời kèm nguồn. Ví dụ:\n"
+    "Bà con cứ gõ câu hỏi, Trợ lý sẽ tìm trong bài học và các kế hoạch rồi trả lời kèm nguồn. Ví dụ:\n"
     "• VNeID mức 2 đăng ký ở đâu?\n"
     "• Làm sao nhận biết tin nhắn lừa đảo?\n"
     "• Kế hoạch của xã Nghĩa Trung giao nhiệm vụ gì?"
@@ -41,53 +45,56 @@ MENU_ASK = "Hỏi đáp"
 MENU_QUIZ = "Làm bài trắc nghiệm"
 MENU_TOPICS = "Chủ đề"
 MENU_RESULTS = "Kết quả của tôi"
-MENU_UNIT = "Đăng ký đơn vị"
+MENU_UNIT = "Khai báo đơn vị"
 
-NO_TEXT = "Mình chỉ đọc được tin nhắn chữ. Gõ /help để xem hướng dẫn."
-UNAVAILABLE = "Xin lỗi, hệ thống đang bận hoặc gặp sự cố. Bạn vui lòng thử lại sau ít phút."
-STALE_BUTTON = "Nút này đã cũ nên mình không dùng được nữa. Bạn chọn lại giúp mình nhé."
+NO_TEXT = "Trợ lý chỉ đọc được tin nhắn chữ ạ. Bà con gõ /huongdan để xem cách dùng."
+UNAVAILABLE = "Xin lỗi bà con, hệ thống đang bận hoặc gặp sự cố. Bà con vui lòng thử lại sau ít phút."
+SLOW_DOWN = "Bà con gửi tin hơi nhanh ạ. Bà con chờ vài giây rồi gửi tiếp nhé."
+STALE_BUTTON = "Nút này đã cũ nên không dùng được nữa. Bà con chọn lại giúp Trợ lý nhé."
 NOT_FOUND = (
-    "Mình chưa tìm thấy thông tin này trong tài liệu của phong trào. "
-    "Bạn thử hỏi cách khác, hoặc gõ /chude để xem các chủ đề có bài học."
+    "Trợ lý chưa tìm thấy thông tin này trong tài liệu của phong trào. "
+    "Bà con thử hỏi cách khác, hoặc gõ /chude để xem các chủ đề có bài học."
 )
+CHOOSE = "Mời bà con chọn:"
 
-TOPICS_HEADER = "Các chủ đề trắc nghiệm (chọn một chủ đề để làm bài):"
+TOPICS_HEADER = "Các chủ đề trắc nghiệm theo khóa học (gõ số để làm bài):"
+OTHER_COURSE = "Chủ đề khác"
 MIXED_TOPICS = "Trộn nhiều chủ đề"
-NO_QUESTIONS = "Hiện chưa có câu hỏi trắc nghiệm nào. Bạn quay lại sau nhé."
+NO_QUESTIONS = "Hiện chưa có câu hỏi trắc nghiệm nào. Bà con quay lại sau nhé."
 QUIZ_ABANDON = "Bỏ bài đang làm"
 QUIZ_CONTINUE = "Tiếp tục"
-QUIZ_CANCELLED = "Đã hủy bài trắc nghiệm đang làm. Gõ /quiz khi bạn muốn làm bài mới."
-NO_OPEN_QUIZ = "Bạn không có bài trắc nghiệm nào đang làm. Gõ /quiz để bắt đầu."
-QUIZ_CLOSED = "Bài trắc nghiệm này đã kết thúc hoặc hết hạn. Gõ /quiz để làm bài mới."
-ALREADY_ANSWERED = "Câu này bạn đã trả lời rồi."
+QUIZ_CANCELLED = "Đã hủy bài trắc nghiệm đang làm. Bà con gõ /tracnghiem khi muốn làm bài mới."
+NO_OPEN_QUIZ = "Bà con không có bài trắc nghiệm nào đang làm. Gõ /tracnghiem để bắt đầu."
+QUIZ_CLOSED = "Bài trắc nghiệm này đã kết thúc hoặc hết hạn. Bà con gõ /tracnghiem để làm bài mới."
+ALREADY_ANSWERED = "Câu này bà con đã trả lời rồi."
 CORRECT = "✅ Chính xác!"
 RETRY_TOPIC = "Làm lại"
 OTHER_TOPIC = "Chủ đề khác"
 
-UNIT_PROMPT = "Bạn gõ /donvi kèm tên đơn vị (xã/phường, cơ quan), ví dụ: /donvi Xã Nghĩa Trung"
-NO_RESULTS = "Bạn chưa hoàn thành bài trắc nghiệm nào. Gõ /quiz để làm bài đầu tiên."
+UNIT_PROMPT = "Bà con gõ /donvi kèm tên đơn vị (xã/phường, cơ quan), ví dụ: /donvi Xã Nghĩa Trung"
+NO_RESULTS = "Bà con chưa hoàn thành bài trắc nghiệm nào. Gõ /tracnghiem để làm bài đầu tiên."
 
 SOURCES = "Nguồn:"
 
 
 def too_long(limit: int) -> str:
     """Reply to a message longer than ``limit`` characters."""
-    return f"Tin nhắn dài quá (tối đa {limit} ký tự). Bạn vui lòng rút gọn câu hỏi rồi gửi lại nhé."
+    return f"Tin nhắn dài quá (tối đa {limit} ký tự). Bà con vui lòng rút gọn rồi gửi lại nhé."
 
 
 def unknown_command(name: str) -> str:
     """Reply to a slash command the assistant does not know."""
-    return f"Mình chưa hiểu lệnh /{name}. Gõ /help để xem các lệnh."
+    return f"Trợ lý chưa hiểu lệnh /{name}. Bà con gõ /huongdan để xem các lệnh."
 
 
 def unknown_topic(query: str) -> str:
     """Reply when no topic matches ``query``."""
-    return f"Mình không tìm thấy chủ đề “{query}”. {TOPICS_HEADER}"
+    return f"Trợ lý không tìm thấy chủ đề “{query}”. {TOPICS_HEADER}"
 
 
 def ambiguous_topic(query: str) -> str:
     """Reply when several topics match ``query``."""
-    return f"Có vài chủ đề khớp với “{query}”. Bạn chọn một chủ đề nhé:"
+    return f"Có vài chủ đề khớp với “{query}”. Bà con chọn một chủ đề nhé (gõ số):"
 
 
 def quiz_intro(topic_name: str | None, total: int, needed: int) -> str:
@@ -95,7 +102,7 @@ def quiz_intro(topic_name: str | None, total: int, needed: int) -> str:
     what = f"chủ đề “{topic_name}”" if topic_name else "trộn nhiều chủ đề"
     return (
         f"Bắt đầu bài trắc nghiệm {what}: {total} câu, đúng từ {needed} câu là đạt. "
-        "Trả lời bằng cách chọn số của đáp án. Gõ /huy để dừng."
+        "Bà con trả lời bằng cách chọn số của đáp án. Gõ /huy để dừng."
     )
 
 
@@ -106,17 +113,30 @@ def quiz_question(index: int, total: int, topic_name: str, question: str, option
     return "\n".join(lines)
 
 
+def quiz_pending(count: int) -> str:
+    """Said with the pending question when a message during a quiz is not an answer."""
+    return (
+        f"Bà con đang làm bài trắc nghiệm. Để trả lời, bà con chọn số của đáp án, từ 1 đến {count}. "
+        "Muốn dừng bài thì gõ /huy. Câu đang chờ trả lời:"
+    )
+
+
+def quiz_resume_hint(index: int, total: int) -> str:
+    """Added under an answer given in the middle of a quiz."""
+    return f"(Bài trắc nghiệm vẫn chờ bà con ở câu {index + 1}/{total}: gõ /tieptuc để xem lại câu hỏi.)"
+
+
 def quiz_in_progress(answered: int, total: int) -> str:
     """Asked when the user starts a quiz while another is open."""
     return (
-        f"Bạn đang làm dở một bài trắc nghiệm (đã trả lời {answered}/{total} câu). "
-        "Bạn muốn bỏ bài đó để làm bài mới, hay tiếp tục bài đang làm?"
+        f"Bà con đang làm dở một bài trắc nghiệm (đã trả lời {answered}/{total} câu). "
+        "Bà con muốn bỏ bài đó để làm bài mới, hay tiếp tục bài đang làm?"
     )
 
 
 def option_out_of_range(count: int) -> str:
     """Reply to a typed choice that is not one of the options."""
-    return f"Bạn chọn một số từ 1 đến {count} nhé."
+    return f"Bà con chọn một số từ 1 đến {count} nhé."
 
 
 def wrong_answer(number: int, option: str) -> str:
@@ -134,28 +154,46 @@ def quiz_result(score: int, total: int, passed: bool, needed: int) -> str:
     percent = round(100 * score / total) if total else 0
     lines = [f"Hoàn thành bài trắc nghiệm: đúng {score}/{total} câu ({percent}%)."]
     if passed:
-        lines.append("🎉 Chúc mừng, bạn đã đạt!")
+        lines.append("🎉 Chúc mừng bà con đã đạt!")
     else:
         lines.append(
-            f"Bạn chưa đạt (cần đúng ít nhất {needed}/{total} câu). "
-            "Hãy xem lại bài học theo nguồn ở trên rồi làm lại nhé."
+            f"Bà con chưa đạt (cần đúng ít nhất {needed}/{total} câu). "
+            "Bà con xem lại bài học theo nguồn ở trên rồi làm lại nhé."
         )
     return "\n".join(lines)
 
 
 def unit_registered(unit: str) -> str:
-    """Confirmation of a registered unit."""
-    return f"Đã ghi nhận đơn vị của bạn: {unit}. Kết quả học tập từ nay được tính cho đơn vị này."
+    """Confirmation of a registered unit that is in the deployment's list (or when there is no list)."""
+    return f"Trợ lý đã ghi nhận đơn vị của bà con: {unit}. Kết quả học tập từ nay được tính cho đơn vị này."
+
+
+def unit_unlisted(unit: str) -> str:
+    """Confirmation of a unit that is not in the deployment's list: kept, and checked by the trainer."""
+    return (
+        f"Trợ lý đã ghi nhận đơn vị “{unit}”, nhưng tên này chưa có trong danh sách đơn vị "
+        "nên sẽ được chuyển để giảng viên kiểm tra. Nếu gõ nhầm, bà con gõ lại /donvi kèm tên đầy đủ, "
+        "ví dụ: /donvi Xã Nghĩa Trung"
+    )
+
+
+def unit_ambiguous(typed: str, candidates: list[str]) -> str:
+    """Reply when a unit typed without its kind fits several listed units."""
+    options = "; ".join(candidates)
+    return (
+        f"Có nhiều đơn vị tên “{typed}”: {options}. "
+        f"Bà con gõ lại /donvi kèm tên đầy đủ, ví dụ: /donvi {candidates[0]}"
+    )
 
 
 def unit_current(unit: str | None) -> str:
     """Shown with the unit prompt: the unit registered now, if any."""
-    return f"Đơn vị hiện tại của bạn: {unit}." if unit else "Bạn chưa đăng ký đơn vị."
+    return f"Đơn vị hiện tại của bà con: {unit}." if unit else "Bà con chưa khai báo đơn vị."
 
 
 def results(rows: list[dict], unit: str | None, zone: str) -> str:
     """The user's recent completed attempts, newest first, times in ``zone``."""
-    lines = ["Kết quả các bài gần đây của bạn:"]
+    lines = ["Kết quả các bài gần đây của bà con:"]
     for row in rows:
         verdict = "đạt" if row["passed"] else "chưa đạt"
         name = row["topic_name"] or MIXED_TOPICS
@@ -164,9 +202,19 @@ def results(rows: list[dict], unit: str | None, zone: str) -> str:
     return "\n".join(lines)
 
 
-def topic_line(name: str, questions: int) -> str:
-    """A topic as listed by /chude."""
-    return f"• {name} ({questions} câu)"
+def topic_line(number: int, name: str, questions: int) -> str:
+    """A topic as listed by /chude: the number to type, its name and its number of questions."""
+    return f"{number}. {name} ({questions} câu)"
+
+
+def mixed_line(number: int, separate: bool) -> str:
+    """The last line of the /chude list: a quiz mixing every topic (set apart from the courses)."""
+    return ("\n" if separate else "") + f"{number}. {MIXED_TOPICS}"
+
+
+def course_heading(title: str) -> str:
+    """A course's heading in the /chude list."""
+    return f"\n{title}:"
 
 
 def citation_text(citations: list[Citation]) -> str:

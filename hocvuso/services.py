@@ -32,11 +32,18 @@ class Services:
         return Database.from_settings(self.settings)
 
     @cached_property
+    def units(self):
+        """The deployment's units: ``units.yaml`` of the knowledge directory and those added by admins."""
+        from bot.units import UnitCatalog, load_units
+
+        return UnitCatalog(load_units(self.settings.knowledge_dir), self.db)
+
+    @cached_property
     def assistant(self):
         """The channel-agnostic assistant core."""
         from bot.core import Assistant
 
-        return Assistant(kb=self.kb, db=self.db, settings=self.settings)
+        return Assistant(kb=self.kb, db=self.db, settings=self.settings, units=self.units)
 
     def reload_kb(self) -> None:
         """Take in a re-ingest: the opened knowledge base, shared by the assistant, reloads in place."""

@@ -24,6 +24,13 @@ def test_topics_come_from_the_quiz_bank(client, services):  # noqa: F811
     assert topics["vneid"]["questions"] == len(bank.topics["vneid"].question_ids)
 
 
+def test_the_topic_list_names_the_courses_of_each_lesson(client):  # noqa: F811
+    topics = {topic["id"]: topic for topic in client.get("/v1/quiz/topics").json()}
+
+    assert [c["id"] for c in topics["thanh-toan-so"]["courses"]] == ["cong-dan", "ho-kinh-doanh"]
+    assert topics["vneid"]["courses"] == [{"id": "cong-dan", "title": "Công dân số"}]
+
+
 def test_a_full_attempt_over_http(client, services):  # noqa: F811
     started = client.post("/v1/quiz/attempts", json={"user_id": "trinh-duyet-42", "topic": "mat-khau"})
     assert started.status_code == 201

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from fixtures_api import Play, api_settings, bearer, client, seed_attempts, services, trainer_key  # noqa: F401
+from fixtures_api import Play, admin_key, api_settings, bearer, client, seed_attempts, services, trainer_key  # noqa: F401
 from sqlalchemy import update
 
 from api.deps import build_quiz_engine
@@ -105,3 +105,39 @@ def test_bad_filters_get_a_clear_422(client, trainer_key, params):  # noqa: F811
     assert response.status_code == 422
     body = response.json()
     assert body["detail"].startswith(("Dữ liệu gửi lên không hợp lệ", "Ngày"))
+
+
+def test_units_are_listed_added_by_admins_and_grouped_in_statistics(client, admin_key, trainer_key, services):  # noqa: F811
+    seed_attempts(services, [Play("an", "phuong ben thuy", DAY1, "vneid", 5),
+                             Play("binh", "Phường Bến Thủy", DAY1, "vneid", 3)])
+    admin = bearer(admin_key)
+
+    listing = client.get("/v1/admin/units", headers=admin).json()
+    assert {"name": NGHIA_TRUNG, "aliases": ["UBND xã Nghĩa Trung"], "source": "file"} in listing["units"]
+    assert listing["unlisted"] == [
+        {"unit": BEN_THUY, "spellings": [BEN_THUY, "phuong ben thuy"], "users": 2}
+    ]
+    [row] = get(client, trainer_key, "units")
+    assert (row["unit"], row["listed"], row["attempts"]) == (BEN_THUY, False, 2)
+
+    added = client.post("/v1/admin/units", json={"name": BEN_THUY, "aliases": ["UBND phường Bến Thủy"]}, headers=admin)
+    assert added.status_code == 201 and added.json()["source"] == "admin"
+    again = client.post("/v1/admin/units", json={"name": "p. ben thuy"}, headers=admin)
+    assert again.status_code == 409 and again.json()["code"] == "unit_exists"
+    assert client.post("/v1/admin/units", json={"name": " "}, headers=admin).status_code == 422
+    assert client.post("/v1/admin/units", json={"name": BEN_THUY}, headers=bearer(trainer_key)).status_code == 403
+
+    [row] = get(client, trainer_key, "units", unit="ben thuy")
+    assert (row["unit"], row["listed"], row["attempts"]) == (BEN_THUY, True, 2)
+    assert get(client, trainer_key, "unlisted-units") == []
+    assert client.get("/v1/admin/units", headers=admin).json()["unlisted"] == []
+    # A user of the bots now gets the listed name for what they type.
+    assert services.units.directory().resolve("ubnd phuong ben thuy").name == BEN_THUY
+
+
+def test_question_rows_carry_the_difficulty_label_and_flags(client, trainer_key, seeded):  # noqa: F811
+    rows = get(client, trainer_key, "questions")
+    bank = build_quiz_engine(client.app.state.services).bank
+    assert rows and all(row["difficulty"] == bank.questions[row["question_id"]].difficulty for row in rows)
+    # Four attempts are too few to judge an item: nothing observed, nothing flagged.
+    assert all(row["observed"] is None and row["flags"] == [] for row in rows)

@@ -21,6 +21,7 @@ TABLES = {
     "evidence_head",
     "api_keys",
     "processed_updates",
+    "units",
     "alembic_version",
 }
 
@@ -30,7 +31,7 @@ def test_migration_creates_every_table_and_the_chain_head(database):
     with database.session() as session:
         head = session.get(EvidenceHead, 1)
         assert (head.last_id, head.last_hash) == (0, GENESIS_HASH)
-        assert session.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+        assert session.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0004"
 
 
 def test_reopening_is_idempotent(database_url):

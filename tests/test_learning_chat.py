@@ -73,8 +73,8 @@ def test_a_piped_conversation_with_menus_quiz_and_a_question(env):
     out = result.output
     assert "Trợ lý: " + texts.unit_registered("Xã Nghĩa Trung") in out
     assert "Bạn: /start\nTrợ lý: " + texts.WELCOME in out
-    assert "[1] Hỏi đáp\n[2] Làm bài trắc nghiệm\n[3] Chủ đề\n[4] Kết quả của tôi\n[5] Đăng ký đơn vị" in out
-    assert texts.TOPICS_HEADER in out and "[5] Nhận diện và xử lý lừa đảo trực tuyến" in out
+    assert f"[1] Hỏi đáp\n[2] Làm bài trắc nghiệm\n[3] Chủ đề\n[4] Kết quả của tôi\n[5] {texts.MENU_UNIT}" in out
+    assert texts.TOPICS_HEADER in out and ". Nhận diện và xử lý lừa đảo trực tuyến (" in out
     assert "Câu 1/5 · Nhận diện và xử lý lừa đảo trực tuyến" in out
     assert "(Gõ số từ 1 đến " in out
     assert "Câu 4/5 · " in out and "Câu 5/5" not in out

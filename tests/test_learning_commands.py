@@ -45,6 +45,19 @@ from knowledge.quizbank import load_bank
         ("/huy", Command(cmd.CANCEL)),
         ("hủy", Command(cmd.CANCEL)),
         ("huy", Command(cmd.CANCEL)),
+        # Vietnamese aliases, with and without slash and diacritics.
+        ("/tracnghiem", Command(cmd.QUIZ)),
+        ("/tracnghiem lừa đảo", Command(cmd.QUIZ, "lừa đảo")),
+        ("trac nghiem lua dao", Command(cmd.QUIZ, "lua dao")),
+        ("/huongdan", Command(cmd.HELP)),
+        ("hướng dẫn", Command(cmd.HELP)),
+        ("huong dan", Command(cmd.HELP)),
+        ("/batdau", Command(cmd.START)),
+        ("/tieptuc", Command(cmd.RESUME)),
+        ("tiếp tục", Command(cmd.RESUME)),
+        ("lam tiep", Command(cmd.RESUME)),
+        ("/donvi p. Vĩnh Phú", Command(cmd.UNIT, "p. Vĩnh Phú")),
+        ("khai báo đơn vị Phường Vĩnh Phú", Command(cmd.UNIT, "Phường Vĩnh Phú")),
         ("/xyz", Command(cmd.UNKNOWN, "xyz")),
         ("", Command(cmd.EMPTY)),
         ("   ", Command(cmd.EMPTY)),
@@ -69,6 +82,22 @@ def test_commands_are_recognised_with_or_without_slash_and_diacritics(text, expe
 )
 def test_other_text_is_a_question(text):
     assert parse_text(text) == Command(cmd.QUESTION, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "about_quiz"),
+    [
+        ("câu này chọn cái nào", True),
+        ("cau nay chon cai nao v ad", True),
+        ("Đáp án là gì vậy?", True),
+        ("gợi ý đi", True),
+        ("VNeID mức 2 đăng ký ở đâu?", False),
+        ("cách chọn mật khẩu mạnh", False),
+        ("không biết đăng ký dịch vụ công thế nào", False),
+    ],
+)
+def test_messages_about_the_quiz_itself_are_told_apart_from_questions(text, about_quiz):
+    assert cmd.refers_to_quiz(text) is about_quiz
 
 
 def test_questions_are_normalised_to_nfc_and_single_spaces():

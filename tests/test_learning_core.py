@@ -18,6 +18,7 @@ from bot.core import Assistant, AssistantUnavailable
 from bot.evidence import EvidenceLog
 from bot.identity import pseudonym
 from bot.messages import IncomingMessage
+from bot.units import UnitCatalog, UnitDirectory
 from hocvuso.db import Database
 from hocvuso.db.models import EvidenceEvent, QuizAttempt, User
 from hocvuso.settings import load_settings
@@ -39,11 +40,20 @@ class PhraseBook:
         ),
     ]
 
+    # Replies the knowledge base gives without answering (greetings, out of scope...).
+    SCOPE = {
+        "cam on": "Dạ, Trợ lý rất vui được giúp bà con.",
+        "thoi tiet": "Xin lỗi, câu hỏi về thời tiết nằm ngoài các tài liệu Trợ lý có.",
+    }
+
     def __init__(self):
         self.asked: list[str] = []
 
     def ask(self, question: str) -> Answer:
         self.asked.append(question)
+        for keyword, reply in self.SCOPE.items():
+            if keyword in fold(question):
+                return Answer(answer=reply, found=False)
         for keyword, answer, (doc_id, title, section, kind) in self.ENTRIES:
             if keyword in fold(question):
                 source = Source(doc_id=doc_id, title=title, section=section, kind=kind, text=answer, score=1.0)
@@ -108,7 +118,7 @@ def test_start_shows_the_welcome_and_the_menu(assistant):
         ("Làm bài trắc nghiệm", "quiz:start"),
         ("Chủ đề", "menu:topics"),
         ("Kết quả của tôi", "menu:results"),
-        ("Đăng ký đơn vị", "menu:unit"),
+        ("Khai báo đơn vị", "menu:unit"),
     ]
     for button in replies[0].buttons:
         assert [r.text for r in Chat(assistant).press(button.payload)] != [texts.STALE_BUTTON]
@@ -143,6 +153,78 @@ def test_a_plan_answer_is_not_a_lesson_read_and_an_unanswered_question_says_so(a
     assert [(e[0], e[2]) for e in logged(db)] == [
         ("question_asked", {"answered": True, "sources": ["xa-nghia-trung"]}),
         ("question_asked", {"answered": False, "sources": []}),
+    ]
+
+
+@pytest.mark.parametrize("channel", ["terminal", "telegram", "zalo", "web"])
+def test_greetings_thanks_and_out_of_scope_keep_the_knowledge_base_reply(assistant, db, channel):
+    chat = Chat(assistant, channel=channel)
+
+    thanks = chat.say("cảm ơn nhé")
+    weather = chat.say("thoi tiet mai the nao")
+
+    assert [r.text for r in thanks] == [PhraseBook.SCOPE["cam on"]]
+    assert [r.text for r in weather] == [PhraseBook.SCOPE["thoi tiet"]]
+    assert thanks[0].citations == [] and weather[0].citations == []
+    assert [e[2]["answered"] for e in logged(db)] == [False, False]
+
+
+def _open_quiz(chat: Chat):
+    """Start a VNeID quiz; return its first question's reply."""
+    _, question = chat.say("/tracnghiem vneid")
+    return question
+
+
+def test_a_message_about_the_quiz_gets_the_pending_question_and_how_to_answer(assistant, kb, db):
+    chat = Chat(assistant, channel="zalo")
+    question = _open_quiz(chat)
+
+    hint, again = chat.say("câu này chọn cái nào")
+
+    assert hint.text == texts.quiz_pending(len(question.buttons))
+    assert again.text == question.text and again.buttons == question.buttons
+    assert kb.asked == []  # talk about the quiz is not a question for the documents
+    assert chat.say("2")[0].text.startswith(("✅", "❌"))  # the typed number still answers it
+
+
+def test_an_unanswerable_message_during_a_quiz_gets_the_pending_question(assistant, kb):
+    chat = Chat(assistant)
+    question = _open_quiz(chat)
+
+    for message in ("giá vàng hôm nay", "cảm ơn"):
+        hint, again = chat.say(message)
+        assert hint.text == texts.quiz_pending(len(question.buttons))
+        assert again.text == question.text
+    assert kb.asked == ["giá vàng hôm nay", "cảm ơn"]
+
+
+def test_a_clear_question_during_a_quiz_is_answered_with_a_reminder(assistant, db):
+    chat = Chat(assistant, channel="terminal")
+    question = _open_quiz(chat)
+
+    replies = chat.say("VNeID là gì")
+
+    assert len(replies) == 1
+    assert replies[0].text == "VNeID là ứng dụng định danh điện tử.\n\n" + texts.quiz_resume_hint(0, 5)
+    assert replies[0].citations[0].doc_id == "02-vneid"
+    assert chat.say("tiếp tục")[0].text == question.text
+    assert [e[0] for e in logged(db)][-2:] == ["question_asked", "lesson_read"]
+
+
+def test_units_are_matched_to_the_list_and_unlisted_ones_kept_and_flagged(kb, db, settings):
+    units = UnitCatalog(UnitDirectory(["Phường Vĩnh Phú", "Xã Vĩnh Phú", "Xã Nghĩa Trung"]))
+    chat = Chat(Assistant(kb, db, settings, units=units))
+
+    assert chat.say("/donvi phuong vinh phu")[0].text == texts.unit_registered("Phường Vĩnh Phú")
+    assert chat.say("đơn vị xã nghia trung")[0].text == texts.unit_registered("Xã Nghĩa Trung")
+    ambiguous = chat.say("/donvi vinh phu")[0].text
+    assert ambiguous == texts.unit_ambiguous("vinh phu", ["Phường Vĩnh Phú", "Xã Vĩnh Phú"])
+    assert chat.say("/donvi Xã Hưng Lộc")[0].text == texts.unit_unlisted("Xã Hưng Lộc")
+
+    assert [(e[1], e[2]) for e in logged(db)] == [
+        ("Phường Vĩnh Phú", {"unit": "Phường Vĩnh Phú"}),
+        ("Xã Nghĩa Trung", {"unit": "Xã Nghĩa Trung"}),
+        ("Xã Hưng Lộc", {"unit": "Xã Hưng Lộc"}),
     ]
 
 
@@ -215,7 +297,7 @@ def test_a_quiz_runs_question_by_question_with_feedback_and_a_final_score(assist
 
     results = chat.say("kết quả")[0].text
     assert "Mật khẩu mạnh và xác thực hai yếu tố: 4/5 (đạt)" in results
-    assert "Đơn vị hiện tại của bạn: Xã Nghĩa Trung." in results
+    assert texts.unit_current("Xã Nghĩa Trung") in results
 
 
 def test_a_second_quiz_asks_whether_to_abandon_the_open_one(assistant):
@@ -268,7 +350,8 @@ def test_topics_unknown_and_ambiguous_topics_offer_quiz_buttons(assistant):
     unknown = chat.say("/quiz nấu ăn")[0]
     ambiguous = chat.say("/quiz an toàn")[0]
 
-    assert [b.payload for b in listing.buttons] == [f"quiz:start:{t}" for t in bank.topics] + ["quiz:start"]
+    assert sorted(b.payload for b in listing.buttons) == sorted([f"quiz:start:{t}" for t in bank.topics] + ["quiz:start"])
+    assert [b.label for b in listing.buttons] == [str(n) for n in range(1, len(bank.topics) + 2)]
     assert unknown.text.startswith(texts.unknown_topic("nấu ăn"))
     assert len(unknown.buttons) == len(listing.buttons)
     assert ambiguous.text.startswith(texts.ambiguous_topic("an toàn"))

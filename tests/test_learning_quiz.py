@@ -274,7 +274,7 @@ def test_a_mixed_quiz_spans_topics_and_a_small_topic_gives_a_shorter_quiz(bank, 
     tiny = QuizEngine(small, database, EvidenceLog(database), QuizSettings(), rng=random.Random(2), clock=clock)
     assert tiny.start("s1", "web", "t")["total"] == 2
     assert tiny.topics() == [
-        {"id": "t", "name": "Chủ đề nhỏ", "lesson": "01-x", "lesson_title": "Bài X", "questions": 2}
+        {"id": "t", "name": "Chủ đề nhỏ", "lesson": "01-x", "lesson_title": "Bài X", "courses": [], "questions": 2}
     ]
     with pytest.raises(UnknownTopic):
         tiny.start("s2", "web", "khong-co")

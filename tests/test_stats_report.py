@@ -21,13 +21,18 @@ from bot.stats import (
     daily,
     discrimination_index,
     most_missed,
+    observed_band,
     overview,
     per_question,
     report,
     score_distribution,
+    unit_spellings,
+    unlisted_units,
 )
+from bot.evidence import EvidenceLog
+from bot.units import UnitDirectory, load_units
 from hocvuso.cli import main
-from hocvuso.db.models import EvidenceEvent, QuizAnswer, QuizAttempt
+from hocvuso.db.models import EvidenceEvent, QuizAnswer, QuizAttempt, User
 
 TOPICS = ["vneid", "lua-dao"]
 QUESTIONS = [f"{topic}-{n:02d}" for topic in TOPICS for n in range(1, 7)]
@@ -392,3 +397,109 @@ def test_cli_stats_shows_question_text_from_the_quiz_bank(seeded, database_url, 
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)["per_question"]
     assert rows and all(row["question"] == f"Nội dung câu {row['question_id']}?" for row in rows)
+
+
+def add_attempt(session, user: str, unit: str | None, marks: dict[str, bool], topic: str = "vneid") -> None:
+    """One completed attempt of ``user`` with the given answers (question id -> correct)."""
+    row = QuizAttempt(
+        user=user, channel="zalo", unit=unit, topic=topic, question_ids=list(marks),
+        option_orders=[[0, 1, 2, 3]] * len(marks), current_index=len(marks), score=sum(marks.values()),
+        total=len(marks), status="completed", started_at=DAY0,
+    )
+    row.answers = [
+        QuizAnswer(position=i, chosen_option=0, question_id=q, topic=topic, correct=c)
+        for i, (q, c) in enumerate(marks.items())
+    ]
+    session.add(row)
+
+
+def test_spellings_of_a_unit_are_grouped_under_the_listed_name_and_unlisted_ones_flagged(database):
+    units = UnitDirectory(["Phường Vĩnh Phú", "Xã Nghĩa Trung"])
+    with database.session() as session:
+        for number, unit in enumerate(["Phường Vĩnh Phú", "phuong vinh phu", "P. Vĩnh Phú", "Xã Hưng Lộc",
+                                       "xa hung loc", "Xã Hưng Lộc", None]):
+            user = f"{number:064x}"
+            session.add(User(pseudonym=user, channel="zalo", unit=unit))
+            add_attempt(session, user, unit, {"vneid-01": number % 2 == 0})
+
+    rows = by_unit(database, StatsFilter(units=units))
+
+    assert [(r["unit"], r["listed"], r["attempts"]) for r in rows] == [
+        ("Phường Vĩnh Phú", True, 3), ("Xã Hưng Lộc", False, 3), (None, None, 1),
+    ]
+    assert overview(database, StatsFilter(unit="vinh phu", units=units))["attempts"] == 3
+    assert overview(database, StatsFilter(unit="xa hung loc", units=units))["attempts"] == 3
+    assert unlisted_units(database, StatsFilter(units=units)) == [
+        {"unit": "Xã Hưng Lộc", "spellings": ["Xã Hưng Lộc", "xa hung loc"], "users": 3}
+    ]
+    # Without a list nothing is flagged, and spellings still group.
+    plain = by_unit(database, StatsFilter())
+    assert [(r["unit"], r["listed"]) for r in plain][:2] == [("Phường Vĩnh Phú", None), ("Xã Hưng Lộc", None)]
+    assert unlisted_units(database, StatsFilter()) == []
+
+
+def test_items_whose_facility_contradicts_their_label_or_that_discriminate_negatively_are_flagged(database):
+    # 24 learners: the strongest half gets every item right except "reverse", which only the weak half gets.
+    with database.session() as session:
+        for number in range(24):
+            strong = number < 12
+            add_attempt(session, f"{number:064x}", None, {
+                "vneid-01": True,  # everyone right: easy
+                "vneid-02": strong,  # half right: medium
+                "vneid-03": strong and number < 6,  # a quarter right: hard
+                "vneid-04": not strong,  # reversed
+                "vneid-05": strong or number < 18,
+            })
+        add_attempt(session, "f" * 64, None, {"vneid-06": False})  # one answer: too few to judge
+    labels = {"vneid-01": "hard", "vneid-02": "medium", "vneid-03": "hard", "vneid-04": "medium",
+              "vneid-05": "easy", "vneid-06": "easy"}
+
+    rows = {r["question_id"]: r for r in per_question(database, StatsFilter(), difficulties=labels)}
+
+    assert {q: (r["observed"], r["flags"]) for q, r in rows.items()} == {
+        "vneid-01": ("easy", ["label_mismatch"]),
+        "vneid-02": ("medium", []),
+        "vneid-03": ("hard", []),
+        "vneid-04": ("medium", ["negative_discrimination"]),
+        "vneid-05": ("medium", ["label_mismatch"]),
+        "vneid-06": (None, []),
+    }
+    assert rows["vneid-04"]["discrimination"] < 0 < rows["vneid-02"]["discrimination"]
+    flagged = report(database, StatsFilter(), difficulties=labels)["flagged_questions"]
+    assert [r["question_id"] for r in flagged] == ["vneid-01", "vneid-04", "vneid-05"]
+    assert [observed_band(p) for p in (0.8, 0.79, 0.5, 0.49)] == ["easy", "medium", "medium", "hard"]
+
+
+def test_cli_stats_prints_flagged_questions_and_unlisted_units(database, database_url, tmp_path):
+    (tmp_path / "units.yaml").write_text("units: [Phường Vĩnh Phú]\n", encoding="utf-8")
+    with database.session() as session:
+        session.add(User(pseudonym="a" * 64, channel="zalo", unit="Xã Hưng Lộc"))
+        for number in range(20):
+            add_attempt(session, f"{number:064x}", "phuong vinh phu", {"vneid-01": number < 10})
+    env = {"HOCVUSO_DATABASE_URL": database_url, "HOCVUSO_KNOWLEDGE_DIR": str(tmp_path)}
+
+    result = CliRunner().invoke(main, ["stats"], env=env)
+
+    assert result.exit_code == 0, result.output
+    assert "Phường Vĩnh Phú" in result.stdout and "phuong vinh phu" not in result.stdout
+    assert "Đơn vị chưa có trong danh sách" in result.stdout and "Xã Hưng Lộc" in result.stdout
+    document = json.loads(CliRunner().invoke(main, ["stats", "--json", "--unit", "p. vinh phu"], env=env).stdout)
+    assert document["overview"]["attempts"] == 20 and document["by_unit"][0]["listed"] is True
+
+
+def test_exports_of_a_unit_hold_every_spelling_of_it(database, database_url, tmp_path):
+    log = EvidenceLog(database)
+    for number, unit in enumerate(["Phường Vĩnh Phú", "phuong vinh phu", "Xã Hưng Lộc", "P. Vĩnh Phú"]):
+        log.append("question_asked", f"{number:064x}", "zalo", unit, {"answered": True})
+    (tmp_path / "units.yaml").write_text("units: [Phường Vĩnh Phú]\n", encoding="utf-8")
+    units = load_units(tmp_path)
+
+    spellings = unit_spellings(database, StatsFilter(unit="vinh phu", units=units))
+    assert sorted(spellings) == ["P. Vĩnh Phú", "Phường Vĩnh Phú", "phuong vinh phu"]
+
+    target = tmp_path / "minh-chung.csv"
+    env = {"HOCVUSO_DATABASE_URL": database_url, "HOCVUSO_KNOWLEDGE_DIR": str(tmp_path)}
+    args = ["evidence", "export", "--out", str(target), "--unit", "phường vĩnh phú"]
+    result = CliRunner().invoke(main, args, env=env)
+    assert result.exit_code == 0, result.output
+    assert "Đã xuất 3 sự kiện" in result.output

@@ -64,7 +64,7 @@ def test_citizen_session_by_long_polling(knowledge_data_dir, tmp_path):  # noqa:
             # /start: the welcome and the menu as inline buttons.
             [welcome] = send(telegram_text_update(next(updates), USER, "/start"), lambda m: True)
             assert welcome["parse_mode"] == "HTML"
-            assert welcome["text"].startswith("Xin chào!")
+            assert welcome["text"].startswith("Xin chào")
             menu = {key["text"]: key["callback_data"] for key in keyboard(welcome)}
             assert texts.MENU_QUIZ in menu
 
@@ -94,7 +94,7 @@ def test_citizen_session_by_long_polling(knowledge_data_dir, tmp_path):  # noqa:
             assert results["text"].startswith("Kết quả các bài gần đây") and score in results["text"]
 
         assert len(fake.sent("answerCallbackQuery")) == 6
-        assert {c["command"] for c in fake.sent("setMyCommands")[0]["commands"]} >= {"start", "quiz", "ketqua"}
+        assert {c["command"] for c in fake.sent("setMyCommands")[0]["commands"]} >= {"tracnghiem", "chude", "ketqua"}
 
     events = evidence_rows(database_url)
     asked = [e for e in events if e["type"] == "question_asked"]

@@ -1,4 +1,4 @@
-"""``/v1/admin``: trigger a re-ingest of the documents and manage API keys (admin keys only)."""
+"""``/v1/admin``: trigger a re-ingest of the documents, manage API keys and the unit list (admin keys only)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import MAX_ID, AdminKey, DatabaseDep
+from api.deps import MAX_ID, AdminKey, DatabaseDep, UnitCatalogDep
 from api.errors import ApiError, error_responses
 from api.jobs import IngestJob, IngestRunning
 from api.keys import NAME_MAX_CHARS, KeyInfo, create_key, list_keys, revoke_key
+from bot import stats
+from bot.units import MAX_UNIT_CHARS, UnitExists
 
 
 router = APIRouter(prefix="/v1/admin", tags=["Quản trị"], responses=error_responses(400, 401, 403, 422, 500))
@@ -53,6 +55,42 @@ class CreatedKey(KeyOut):
     """A newly created key, with the key itself: shown only this once."""
 
     key: str
+
+
+UnitName = Annotated[str, Field(min_length=1, max_length=MAX_UNIT_CHARS, pattern=r"^[^\x00-\x1f]*\S[^\x00-\x1f]*$")]
+
+
+class UnitOut(BaseModel):
+    """A listed unit: from ``units.yaml`` (``file``) or added here (``admin``)."""
+
+    name: str
+    aliases: list[str]
+    source: Literal["file", "admin"]
+
+
+class NewUnit(BaseModel):
+    """A unit to list, with other names people use for it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: UnitName = Field(description="Tên đầy đủ, ví dụ “Phường Vĩnh Phú”.")
+    aliases: list[UnitName] = Field(default_factory=list, max_length=20,
+                                    description="Tên khác, ví dụ “UBND phường Vĩnh Phú”.")
+
+
+class UnlistedUnitOut(BaseModel):
+    """A unit users typed that matches no listed unit."""
+
+    unit: str
+    spellings: list[str]
+    users: int
+
+
+class UnitsOut(BaseModel):
+    """The unit list and the units typed by users that are not in it."""
+
+    units: list[UnitOut]
+    unlisted: list[UnlistedUnitOut]
 
 
 def _job_out(job: IngestJob) -> IngestJobOut:
@@ -115,3 +153,20 @@ def delete_key(admin: AdminKey, key_id: Annotated[int, Path(ge=1, le=MAX_ID)], d
     if key is None:
         raise ApiError(404, f"Không có khóa API số {key_id}.", "key_not_found")
     return _key_out(key)
+
+
+@router.get("/units", response_model=UnitsOut, summary="Danh sách đơn vị")
+def get_units(admin: AdminKey, catalog: UnitCatalogDep, db: DatabaseDep) -> UnitsOut:
+    """The listed units (file and added), and the units users typed that match none of them."""
+    unlisted = stats.unlisted_units(db, stats.StatsFilter(units=catalog.directory()))
+    return UnitsOut(units=catalog.entries(), unlisted=unlisted)
+
+
+@router.post("/units", status_code=201, response_model=UnitOut, responses=error_responses(409),
+             summary="Thêm đơn vị vào danh sách")
+def add_unit(admin: AdminKey, body: NewUnit, catalog: UnitCatalogDep) -> UnitOut:
+    """List a unit; from then on what users type for it (and what they typed before) counts for it."""
+    try:
+        return UnitOut(**catalog.add(body.name, body.aliases))
+    except UnitExists as exists:
+        raise ApiError(409, f"Tên này đã ứng với đơn vị “{exists.unit}” trong danh sách.", "unit_exists") from None

@@ -19,13 +19,15 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api import charts
-from api.deps import DatabaseDep, QuestionTextsDep, QuizDep, SettingsDep
+from api.deps import DatabaseDep, QuestionLabelsDep, QuestionTextsDep, QuizDep, SettingsDep, UnitsDep
 from api.exports import export_response
 from api.filters import EARLIEST, LATEST, PLAIN_TEXT
 from api.keys import KeyInfo, find_key, get_key
 from api.routes.reports import report_response
 from api.routes.unanswered import unanswered_file
 from bot import stats, unanswered
+from bot.stats import DIFFICULTY_NAMES, FLAG_NAMES
+from bot.units import UnitDirectory
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 
@@ -102,7 +104,7 @@ def _parse_day(text: str, label: str, problems: list[str]) -> date | None:
 
 
 def _read_filter(date_from: str, date_to: str, unit: str, topic: str,
-                 timezone: str) -> tuple[stats.StatsFilter, list[str]]:
+                 timezone: str, units: UnitDirectory | None = None) -> tuple[stats.StatsFilter, list[str]]:
     problems: list[str] = []
     start = _parse_day(date_from, "“Từ ngày”", problems)
     end = _parse_day(date_to, "“Đến ngày”", problems)
@@ -110,7 +112,8 @@ def _read_filter(date_from: str, date_to: str, unit: str, topic: str,
         problems.append("“Từ ngày” sau “Đến ngày”: đã đổi chỗ hai ngày.")
         start, end = end, start
     return stats.StatsFilter(date_from=start, date_to=end, unit=unit.strip() or None,
-                             topic=topic.strip() or None, timezone=timezone), problems
+                             topic=topic.strip() or None, timezone=timezone,
+                             units=units or UnitDirectory()), problems
 
 
 def local_today(timezone: str) -> date:
@@ -194,6 +197,7 @@ def logout(request: Request, csrf_token: Annotated[str, Form(max_length=200)] = 
 @router.get("", name="dashboard", response_class=HTMLResponse)
 def dashboard(
     request: Request, db: DatabaseDep, quiz: QuizDep, texts: QuestionTextsDep, settings: SettingsDep,
+    labels: QuestionLabelsDep, unit_list: UnitsDep,
     date_from: Annotated[str, Query(alias="from", max_length=20)] = "",
     date_to: Annotated[str, Query(alias="to", max_length=20)] = "",
     unit: Annotated[str, Query(max_length=200, pattern=PLAIN_TEXT)] = "",
@@ -203,11 +207,11 @@ def dashboard(
     key = _signed_in(request, db)
     if key is None:
         return _to_login(request)
-    f, problems = _read_filter(date_from, date_to, unit, topic, settings.timezone)
+    f, problems = _read_filter(date_from, date_to, unit, topic, settings.timezone, unit_list)
     pass_ratio = settings.quiz.pass_ratio
     daily = stats.daily(db, f)
     scores = stats.score_distribution(db, f)
-    questions = stats.per_question(db, f, texts)
+    questions = stats.per_question(db, f, texts, labels)
     topics = quiz.topics()
     topic_titles = {t["id"]: t["name"] for t in topics}
     period = {"from": f.date_from or "", "to": f.date_to or "", "unit": f.unit or ""}
@@ -215,12 +219,17 @@ def dashboard(
         "key": key,
         "problems": problems,
         "filter": f,
-        "units": [row["unit"] for row in stats.by_unit(db, stats.StatsFilter(), pass_ratio) if row["unit"]],
+        "units": [row["unit"] for row in stats.by_unit(db, stats.StatsFilter(units=unit_list), pass_ratio)
+                  if row["unit"]],
         "topics": topics,
         "topic_titles": topic_titles,
         "overview": stats.overview(db, f, pass_ratio),
         "by_unit": stats.by_unit(db, f, pass_ratio),
         "missed": stats.most_missed(db, f, MISSED_LIMIT, texts),
+        "flagged": stats.flagged_questions(questions),
+        "unlisted": stats.unlisted_units(db, f),
+        "difficulty_names": DIFFICULTY_NAMES,
+        "flag_names": FLAG_NAMES,
         "charts": _charts(daily, scores, questions, topic_titles),
         "low_facility": LOW_FACILITY,
         "facility_cut": len(questions) > FACILITY_ROWS,
@@ -234,7 +243,7 @@ def dashboard(
 
 @router.get("/export", name="dashboard_export")
 def export(
-    request: Request, db: DatabaseDep, settings: SettingsDep,
+    request: Request, db: DatabaseDep, settings: SettingsDep, unit_list: UnitsDep,
     format: Annotated[Literal["csv", "xlsx"], Query()] = "csv",
     date_from: Annotated[str, Query(alias="from", max_length=20)] = "",
     date_to: Annotated[str, Query(alias="to", max_length=20)] = "",
@@ -243,8 +252,9 @@ def export(
     """Download the evidence of the filtered period and unit (evidence has no topic)."""
     if _signed_in(request, db) is None:
         return _to_login(request)
-    f, _ = _read_filter(date_from, date_to, unit, "", settings.timezone)
-    return export_response(db, format, f.date_from, f.date_to, f.unit, f.timezone)
+    f, _ = _read_filter(date_from, date_to, unit, "", settings.timezone, unit_list)
+    spellings = stats.unit_spellings(db, f) if f.unit else None
+    return export_response(db, format, f.date_from, f.date_to, spellings, f.timezone)
 
 
 @router.post("/unanswered/{group_id}/handled", name="dashboard_unanswered_handled")

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from api.deps import DatabaseDep, SettingsDep, TrainerKey
+from api.deps import DatabaseDep, SettingsDep, TrainerKey, UnitsDep
 from api.errors import error_responses
 from api.exports import CONTENT_TYPES, export_response
 from api.filters import DateFrom, DateTo, Unit, check_period
 from bot.evidence import EvidenceLog
+from bot.stats import StatsFilter, unit_spellings
 
 router = APIRouter(prefix="/v1/evidence", tags=["Minh chứng"], responses=error_responses(401, 403, 422, 500))
 
@@ -34,13 +35,15 @@ class Verification(BaseModel):
     }},
 )
 def export_evidence(
-    trainer: TrainerKey, db: DatabaseDep, settings: SettingsDep,
+    trainer: TrainerKey, db: DatabaseDep, settings: SettingsDep, units: UnitsDep,
     format: Annotated[Literal["csv", "xlsx"], Query(description="Định dạng tệp.")] = "csv",
     date_from: DateFrom = None, date_to: DateTo = None, unit: Unit = None,
 ) -> StreamingResponse:
-    """Download the evidence events of a period (and unit) as a file."""
+    """Download the evidence events of a period (and unit, with every spelling of it) as a file."""
     check_period(date_from, date_to)
-    return export_response(db, format, date_from, date_to, (unit or "").strip() or None, settings.timezone)
+    unit = (unit or "").strip() or None
+    spellings = unit_spellings(db, StatsFilter(unit=unit, units=units)) if unit else None
+    return export_response(db, format, date_from, date_to, spellings, settings.timezone)
 
 
 @router.get("/verify", response_model=Verification, summary="Kiểm tra tính toàn vẹn của chuỗi minh chứng")

@@ -29,13 +29,21 @@ UserIdQuery = Annotated[str, Query(min_length=1, max_length=128, pattern=r"^[A-Z
 AttemptId = Annotated[int, Path(ge=1, le=MAX_ID, description="Mã lượt trắc nghiệm.")]
 
 
+class CourseRef(BaseModel):
+    """A course a topic's lesson belongs to (see ``knowledge/courses.yaml``)."""
+
+    id: str
+    title: str
+
+
 class Topic(BaseModel):
-    """A quiz topic and the lesson it tests."""
+    """A quiz topic, the lesson it tests and the courses of that lesson."""
 
     id: str
     name: str
     lesson: str
     lesson_title: str
+    courses: list[CourseRef] = Field(description="Các khóa học có bài học này (công dân, hộ kinh doanh, cán bộ).")
     questions: int
 
 
@@ -135,7 +143,7 @@ def start(body: StartQuiz, quiz: QuizDep, settings: SettingsDep, metrics: Metric
     except NoQuestions:
         raise ApiError(404, "Chủ đề này chưa có câu hỏi nào.", "no_questions") from None
     except QuizInProgress as exc:
-        raise ApiError(409, f"Bạn đang làm dở lượt trắc nghiệm số {exc.attempt_id}: hãy làm tiếp "
+        raise ApiError(409, f"Bà con đang làm dở lượt trắc nghiệm số {exc.attempt_id}: hãy làm tiếp "
                             "(/v1/quiz/current) hoặc bỏ lượt đó trước.", "quiz_in_progress") from None
     metrics.quiz_attempts.labels(event="started").inc()
     return question
@@ -147,7 +155,7 @@ def current(user_id: UserIdQuery, quiz: QuizDep, settings: SettingsDep) -> dict:
     """The current question of the user's open attempt."""
     question = quiz.current(_user(settings, user_id))
     if question is None:
-        raise ApiError(404, "Bạn chưa có lượt trắc nghiệm nào đang làm.", "no_open_attempt")
+        raise ApiError(404, "Bà con chưa có lượt trắc nghiệm nào đang làm.", "no_open_attempt")
     return question
 
 
@@ -184,5 +192,5 @@ def result(attempt_id: AttemptId, user_id: UserIdQuery, quiz: QuizDep,
            db: DatabaseDep, settings: SettingsDep) -> dict:
     """The score and outcome of one of the user's attempts."""
     if not _owned_by(db, attempt_id, _user(settings, user_id)):
-        raise ApiError(404, f"Không tìm thấy lượt trắc nghiệm số {attempt_id} của bạn.", "attempt_not_found")
+        raise ApiError(404, f"Không tìm thấy lượt trắc nghiệm số {attempt_id} của bà con.", "attempt_not_found")
     return quiz.result(attempt_id)

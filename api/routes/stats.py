@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from api.deps import DatabaseDep, QuestionTextsDep, SettingsDep, TrainerKey
+from api.deps import DatabaseDep, QuestionLabelsDep, QuestionTextsDep, SettingsDep, TrainerKey
 from api.errors import error_responses
 from api.filters import StatsFilterDep
 from bot import stats
@@ -34,9 +35,19 @@ class Overview(Summary):
 
 
 class UnitRow(Summary):
-    """The summary of one unit (null: users who registered no unit)."""
+    """The summary of one unit (null: users who registered no unit); spellings of one unit are grouped."""
 
     unit: str | None
+    listed: bool | None = Field(description="Đơn vị có trong danh sách đơn vị (units.yaml) không; null khi "
+                                            "chưa đăng ký đơn vị hoặc nơi triển khai không có danh sách.")
+
+
+class UnlistedUnit(BaseModel):
+    """A unit users registered that is not in the unit list: for the trainer to add or correct."""
+
+    unit: str
+    spellings: list[str] = Field(description="Các cách gõ tên này của người học.")
+    users: int
 
 
 class TopicRow(Summary):
@@ -55,6 +66,11 @@ class QuestionRow(BaseModel):
     correct: int
     facility: float = Field(description="Độ dễ: tỉ lệ trả lời đúng (0..1).")
     discrimination: float | None = Field(description="Độ phân biệt (nhóm 27% cao trừ nhóm 27% thấp), -1..1.")
+    difficulty: Literal["easy", "medium", "hard"] | None = Field(description="Nhãn độ khó trong ngân hàng câu hỏi.")
+    observed: Literal["easy", "medium", "hard"] | None = Field(
+        description="Độ khó thực tế theo độ dễ (dễ ≥ 0,80; khó < 0,50); null khi chưa đủ 20 lượt trả lời.")
+    flags: list[Literal["label_mismatch", "negative_discrimination"]] = Field(
+        description="Vấn đề cần xem lại: nhãn độ khó khác thực tế; độ phân biệt âm.")
 
 
 class MissedRow(QuestionRow):
@@ -92,6 +108,12 @@ def units(trainer: TrainerKey, f: StatsFilterDep, db: DatabaseDep, settings: Set
     return stats.by_unit(db, f, settings.quiz.pass_ratio)
 
 
+@router.get("/unlisted-units", response_model=list[UnlistedUnit], summary="Đơn vị chưa có trong danh sách")
+def unlisted(trainer: TrainerKey, f: StatsFilterDep, db: DatabaseDep) -> list[dict]:
+    """Units typed by users that match no unit of the list, most users first (empty without a list)."""
+    return stats.unlisted_units(db, f)
+
+
 @router.get("/topics", response_model=list[TopicRow], summary="Theo chủ đề")
 def topics(trainer: TrainerKey, f: StatsFilterDep, db: DatabaseDep, settings: SettingsDep) -> list[dict]:
     """The summary per quiz topic, most attempts first."""
@@ -99,9 +121,10 @@ def topics(trainer: TrainerKey, f: StatsFilterDep, db: DatabaseDep, settings: Se
 
 
 @router.get("/questions", response_model=list[QuestionRow], summary="Theo câu hỏi")
-def questions(trainer: TrainerKey, f: StatsFilterDep, db: DatabaseDep, texts: QuestionTextsDep) -> list[dict]:
-    """Facility and discrimination index of each question answered."""
-    return stats.per_question(db, f, texts)
+def questions(trainer: TrainerKey, f: StatsFilterDep, db: DatabaseDep, texts: QuestionTextsDep,
+              labels: QuestionLabelsDep) -> list[dict]:
+    """Facility, discrimination index and flags of each question answered."""
+    return stats.per_question(db, f, texts, labels)
 
 
 @router.get("/missed", response_model=list[MissedRow], summary="Câu hỏi sai nhiều nhất")

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 # Apology and "text only" are the core's wording, so every channel says the same.
 APOLOGY = texts.UNAVAILABLE
 TEXT_ONLY = texts.NO_TEXT
-SLOW_DOWN = "Bạn đang gửi tin hơi nhanh. Vui lòng chờ vài giây rồi gửi tiếp nhé."
+SLOW_DOWN = texts.SLOW_DOWN
 
 
 class ChannelNotConfigured(Exception):

@@ -49,16 +49,20 @@ MESSAGE_LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
 # Updates handled at once; one user's updates still go one after another.
 MAX_CONCURRENT_UPDATES = 16
 
-# The command menu shown by Telegram next to the text box.
+# The command menu shown by Telegram next to the text box: the Vietnamese names
+# (the English /start, /quiz, /help still work, Telegram's Start button sends /start).
 COMMANDS = [
-    BotCommand("start", "Bắt đầu và xem hướng dẫn"),
-    BotCommand("quiz", "Làm bài trắc nghiệm 5 câu"),
-    BotCommand("chude", "Xem các chủ đề học"),
+    BotCommand("batdau", "Bắt đầu, về màn hình chính"),
+    BotCommand("tracnghiem", "Làm bài trắc nghiệm 5 câu"),
+    BotCommand("chude", "Xem các chủ đề theo khóa học"),
     BotCommand("ketqua", "Xem kết quả bài làm"),
     BotCommand("donvi", "Khai báo đơn vị (xã, phường, cơ quan)"),
+    BotCommand("tieptuc", "Làm tiếp bài trắc nghiệm đang dở"),
     BotCommand("huy", "Hủy bài trắc nghiệm đang làm"),
-    BotCommand("help", "Hướng dẫn sử dụng"),
+    BotCommand("huongdan", "Hướng dẫn sử dụng"),
 ]
+# Number buttons per keyboard row ("1" … "6"), so a long topic list stays readable.
+NUMBERS_PER_ROW = 6
 
 
 def build_application(
@@ -239,7 +243,7 @@ def render(reply: Reply) -> list[tuple[str, InlineKeyboardMarkup | None]]:
     if not blocks:
         if not reply.buttons:
             return []  # Telegram refuses empty messages
-        blocks = ["Mời bạn chọn:"]
+        blocks = [_escape(texts.CHOOSE)]
     messages = _pack(blocks, MESSAGE_LIMIT)
     keyboard = _keyboard(reply.buttons)
     return [(text, None) for text in messages[:-1]] + [(messages[-1], keyboard)]
@@ -277,7 +281,8 @@ def _keyboard(buttons: list[Button]) -> InlineKeyboardMarkup | None:
         return None
     keys = [InlineKeyboardButton(button.label, callback_data=button.payload) for button in buttons]
     if all(len(button.label) <= 3 for button in buttons):
-        return InlineKeyboardMarkup([keys])  # "1" "2" "3" "4" fit on one row
+        # Number buttons: "1" "2" "3" "4" fit on one row, a longer list on rows of six.
+        return InlineKeyboardMarkup([keys[i : i + NUMBERS_PER_ROW] for i in range(0, len(keys), NUMBERS_PER_ROW)])
     return InlineKeyboardMarkup([[key] for key in keys])
 
 

@@ -107,10 +107,15 @@ def export(fmt: str | None, out: Path, date_from: date | None, date_to: date | N
     # Write beside the target and rename at the end: an interrupted export leaves no half file.
     partial = out.with_name(out.name + ".partial")
     with _services() as services:
+        spellings = None
+        if unit:  # every spelling of the unit, so what users typed before it was listed is included
+            from bot.stats import StatsFilter, unit_spellings
+
+            spellings = unit_spellings(services.db, StatsFilter(unit=unit, units=_units(services)))
         try:
             with partial.open("wb") as stream:
                 rows = EvidenceLog(services.db).export(
-                    fmt, stream, date_from, date_to, unit, timezone=services.settings.timezone
+                    fmt, stream, date_from, date_to, spellings, timezone=services.settings.timezone
                 )
             os.replace(partial, out)
         except EvidenceError as error:
@@ -127,16 +132,18 @@ def export(fmt: str | None, out: Path, date_from: date | None, date_to: date | N
 @click.option("--topic", help="Chỉ tính chủ đề này (ví dụ vneid).")
 @click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
 def stats(date_from: date | None, date_to: date | None, unit: str | None, topic: str | None, as_json: bool) -> None:
-    """Thống kê cho giảng viên: người tham gia, lượt làm bài, điểm, câu hỏi hay sai, theo đơn vị."""
+    """Thống kê cho giảng viên: người tham gia, lượt làm bài, điểm, câu hỏi hay sai, câu cần xem lại, theo đơn vị."""
     from bot.stats import StatsFilter, report
 
     _check_range(date_from, date_to)
     with _services() as services:
+        bank = _quiz_bank(services.settings)
         result = report(
             services.db,
-            StatsFilter(date_from, date_to, unit, topic, timezone=services.settings.timezone),
-            questions=_question_texts(services.settings),
+            StatsFilter(date_from, date_to, unit, topic, timezone=services.settings.timezone, units=_units(services)),
+            questions={qid: item.question for qid, item in bank.items()} if bank is not None else None,
             pass_ratio=services.settings.quiz.pass_ratio,
+            difficulties={qid: item.difficulty for qid, item in bank.items()} if bank is not None else None,
         )
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
@@ -144,16 +151,38 @@ def stats(date_from: date | None, date_to: date | None, unit: str | None, topic:
         _print_report(result)
 
 
-def _question_texts(settings) -> dict[str, str] | None:
-    """Question texts from the quiz bank, or None when the bank cannot be read."""
+def _quiz_bank(settings) -> dict | None:
+    """The quiz bank's questions by id, or None when the bank cannot be read."""
     from knowledge.quizbank import QuizBankError, load_bank
 
     try:
         bank = load_bank(settings.knowledge_dir / "quizzes", settings.knowledge_dir / "lessons")
     except (QuizBankError, OSError) as error:
-        log.warning("Không đọc được ngân hàng câu hỏi, thống kê sẽ thiếu nội dung câu hỏi: %s", error)
+        log.warning("Không đọc được ngân hàng câu hỏi, thống kê sẽ thiếu nội dung và độ khó câu hỏi: %s", error)
         return None
-    return {question_id: item.question for question_id, item in bank.questions.items()}
+    return bank.questions
+
+
+def _question_texts(settings) -> dict[str, str] | None:
+    """Question texts from the quiz bank, or None when the bank cannot be read."""
+    bank = _quiz_bank(settings)
+    return {qid: item.question for qid, item in bank.items()} if bank is not None else None
+
+
+def _units(services):
+    """The deployment's unit list; the CLI stops with a Vietnamese message when the file is broken."""
+    from bot.units import UnitListError
+
+    try:
+        return services.units.directory()
+    except UnitListError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _group_name(row: dict, key: str, empty: str) -> str:
+    """A unit or topic cell; a unit outside the unit list is marked for the trainer."""
+    name = row[key] or empty
+    return f"{name} (chưa có trong danh sách)" if row.get("listed") is False else name
 
 
 def _percent(value: float | None) -> str:
@@ -168,6 +197,8 @@ def _print_report(result: dict) -> None:
     """Print the report as readable Vietnamese tables."""
     from rich.console import Console
     from rich.table import Table
+
+    from bot.stats import DIFFICULTY_NAMES, FLAG_NAMES
 
     console = Console()
     summary = result["overview"]
@@ -192,7 +223,7 @@ def _print_report(result: dict) -> None:
             table.add_column(header, justify="left" if header == label else "right")
         for row in result[key]:
             table.add_row(
-                row[key.removeprefix("by_")] or empty,
+                _group_name(row, key.removeprefix("by_"), empty),
                 str(row["participants"]),
                 str(row["attempts"]),
                 _percent(row["completion_rate"]),
@@ -213,6 +244,30 @@ def _print_report(result: dict) -> None:
                 str(row["wrong"]),
                 _percent(row["facility"]),
                 _number(row["discrimination"]),
+            )
+        console.print(table)
+
+    if result["unlisted_units"]:
+        table = Table(title="Đơn vị chưa có trong danh sách (units.yaml): cần kiểm tra")
+        for header in ("Đơn vị", "Cách gõ", "Người"):
+            table.add_column(header, justify="right" if header == "Người" else "left")
+        for row in result["unlisted_units"]:
+            table.add_row(row["unit"], "; ".join(row["spellings"]), str(row["users"]))
+        console.print(table)
+
+    if result["flagged_questions"]:
+        table = Table(title="Câu cần xem lại (độ khó thực tế khác nhãn, hoặc độ phân biệt âm)")
+        for header in ("Mã câu", "Lượt trả lời", "Độ dễ", "Nhãn", "Thực tế", "Độ phân biệt", "Vấn đề"):
+            table.add_column(header, justify="left" if header in ("Mã câu", "Vấn đề") else "right")
+        for row in result["flagged_questions"]:
+            table.add_row(
+                row["question_id"],
+                str(row["answers"]),
+                _percent(row["facility"]),
+                DIFFICULTY_NAMES.get(row["difficulty"], "–"),
+                DIFFICULTY_NAMES[row["observed"]],
+                _number(row["discrimination"]),
+                "; ".join(FLAG_NAMES[flag] for flag in row["flags"]),
             )
         console.print(table)
 

@@ -201,3 +201,17 @@ class UnansweredQuestion(Base):
     text: Mapped[str] = mapped_column(Text)
     handled_at: Mapped[datetime | None] = mapped_column(index=True)
     handled_by: Mapped[str | None] = mapped_column(String(100))
+
+
+# --- Units added by administrators (migration 0004) ---
+
+
+class Unit(Base):
+    """A unit added through ``POST /v1/admin/units``, listed beside those of ``units.yaml``."""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,162 @@
+"""What people type, the same on every chat channel: Vietnamese command aliases, the scope
+replies of the knowledge base, and a message in the middle of a quiz.
+
+Real assistant core, real knowledge base (lexical) and SQLite, through each adapter:
+Telegram offline the PTB way (built updates, PTB's HTTP layer replaced by a recorder),
+Zalo against the fake Bot API server on loopback, and the terminal chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from fixtures_channels import (
+    BOT_TOKEN,
+    FakeZaloApi,
+    knowledge_data_dir,  # noqa: F401 (fixture)
+    telegram_text_update,
+    zalo_update,
+)
+from telegram import Update
+from test_telegram_channel import RecordingRequest
+
+from bot import texts
+from bot.channels.telegram import build_application
+from bot.channels.terminal import TerminalChat
+from bot.channels.zalo import build_bot
+from hocvuso.services import Services
+from hocvuso.settings import load_settings
+
+USER = 777001
+
+
+@pytest.fixture
+def services(knowledge_data_dir, tmp_path):  # noqa: F811
+    with FakeZaloApi() as fake:
+        settings = load_settings(
+            data_dir=knowledge_data_dir, database_url=f"sqlite:///{tmp_path / 'chat.db'}",
+            embedding={"backend": "none"}, llm={"base_url": ""},
+            telegram={"token": BOT_TOKEN}, zalo={"token": BOT_TOKEN, "base_url": fake.url},
+        )
+        services = Services(settings)
+        services.fake_zalo = fake
+        yield services
+        services.close()
+
+
+def telegram(services, *messages: str) -> list[list[dict]]:
+    """Send ``messages`` through the Telegram adapter; the sent messages of each, in order."""
+    request = RecordingRequest()
+    replies = []
+
+    async def go():
+        application = build_application(services, polling=False, request=request)
+        async with application:
+            for number, text in enumerate(messages, start=1):
+                before = len(request.sent())
+                await application.process_update(Update.de_json(telegram_text_update(number, USER, text),
+                                                                application.bot))
+                replies.append(request.sent()[before:])
+
+    asyncio.run(go())
+    return replies
+
+
+def zalo(services, *messages: str) -> list[list[str]]:
+    """Send ``messages`` through the Zalo adapter; the texts sent back for each, in order."""
+    fake = services.fake_zalo
+    replies = []
+
+    async def go():
+        bot = build_bot(services)
+        try:
+            for number, text in enumerate(messages, start=1):
+                before = len(fake.sent())
+                await bot.process_update(zalo_update(f"m{number}", "zalo-user-1", text))
+                replies.append([params["text"] for params in fake.sent()[before:]])
+        finally:
+            await bot.close()
+
+    asyncio.run(go())
+    return replies
+
+
+def terminal(services, *messages: str) -> list[str]:
+    """Send ``messages`` through the terminal chat; what it printed for each."""
+    replies: list[str] = []
+    out: list[str] = []
+    chat = TerminalChat(services.assistant, "terminal-user-1", out.append)
+    for text in messages:
+        out.clear()
+        chat.send(text)
+        replies.append("".join(out))
+    return replies
+
+
+def test_telegram_publishes_and_understands_the_vietnamese_commands(services):
+    request = RecordingRequest()
+
+    async def go():
+        async with build_application(services, polling=False, request=request) as application:
+            await application.post_init(application)
+
+    asyncio.run(go())
+    published = [c["command"] for c in request.sent("setMyCommands")[0]["commands"]]
+    assert {"tracnghiem", "huongdan", "chude", "ketqua", "donvi"} <= set(published)
+    assert not {"quiz", "help", "start"} & set(published)
+
+    help_, topics, quiz, results = telegram(services, "/huongdan", "/chude", "/tracnghiem lừa đảo", "/ketqua")
+    assert help_[0]["text"].startswith("Cách dùng Trợ lý")
+    assert "Công dân số:" in topics[0]["text"]
+    numbers = [k["text"] for row in topics[0]["reply_markup"]["inline_keyboard"] for k in row]
+    assert numbers == [str(n) for n in range(1, len(numbers) + 1)]
+    assert quiz[0]["text"].startswith("Bắt đầu bài trắc nghiệm chủ đề “Nhận diện và xử lý lừa đảo")
+    assert results[0]["text"] == texts.NO_RESULTS + "\n" + texts.unit_current(None)
+
+
+@pytest.mark.parametrize("send", [zalo, terminal], ids=["zalo", "terminal"])
+def test_aliases_work_without_slash_and_without_diacritics(services, send):
+    replies = send(services, "huong dan", "chủ đề", "don vi xa nghia trung", "trac nghiem vneid")
+    help_, topics, unit, quiz = ("\n".join(reply) if isinstance(reply, list) else reply for reply in replies)
+
+    assert "Cách dùng Trợ lý" in help_
+    assert "Công dân số:" in topics and "(Gõ số từ 1 đến" in topics
+    assert texts.unit_registered("Xã Nghĩa Trung") in unit
+    assert "Bắt đầu bài trắc nghiệm chủ đề “Tài khoản định danh điện tử VNeID”" in quiz
+
+
+def test_greetings_thanks_and_out_of_scope_keep_their_own_replies_on_every_channel(services):
+    messages = ("alo", "cảm ơn ad", "thời tiết hôm nay thế nào")
+    expected = [services.kb.ask(m).answer for m in messages]
+    assert all(expected) and texts.NOT_FOUND not in expected and len(set(expected)) >= 2
+
+    assert [sent[0]["text"] for sent in telegram(services, *messages)] == expected
+    assert [sent[0] for sent in zalo(services, *messages)] == expected
+    assert [out.removeprefix("Trợ lý: ").rstrip("\n") for out in terminal(services, *messages)] == expected
+
+
+def test_a_message_about_the_quiz_gets_the_pending_question_on_every_channel(services):
+    _, (hint, again) = telegram(services, "/tracnghiem vneid", "câu này chọn cái nào")
+    assert hint["text"].startswith("Bà con đang làm bài trắc nghiệm")
+    assert again["text"].startswith("Câu 1/5 · ") and again["reply_markup"]["inline_keyboard"]
+
+    _, pending = zalo(services, "trac nghiem vneid", "cau nay chon cai nao")
+    assert pending[0].startswith("Bà con đang làm bài trắc nghiệm") and pending[1].startswith("Câu 1/5 · ")
+    assert "(Gõ số từ 1 đến" in pending[1]
+
+    start, pending, answered = terminal(services, "/tracnghiem", "câu này chọn cái nào", "1")
+    question = start.split("Trợ lý: ")[-1]
+    assert pending.split("Trợ lý: ")[-1] == question  # the same question, again
+    assert answered.startswith(("Trợ lý: ✅", "Trợ lý: ❌"))
+
+
+def test_a_clear_question_during_a_quiz_is_still_answered(services):
+    question = "VNeID là gì?"
+    answer = services.kb.ask(question)
+    assert answer.found
+
+    _, reply = zalo(services, "trac nghiem mat khau", question)
+
+    assert reply[0].startswith(answer.answer.strip())
+    assert texts.quiz_resume_hint(0, 5) in reply[0]

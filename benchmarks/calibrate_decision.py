@@ -106,7 +106,7 @@ def main() -> None:
             right, total = right + ok + refused, total + answerable + none
         mark = " ←" if threshold == MIN_COVERAGE else ""
         print(f"| {threshold:.2f}{mark} | " + " | ".join(cells) + f" | {right}/{total} |")
-        if best is None or right > best[1]:
+        if best is None or right >= best[1]:  # on a tie the higher threshold: a refusal is safer than a wrong answer
             best = (threshold, right)
     print(f"\nBest threshold over all sets: {best[0]:.2f} ({best[1]} questions right); in use: {MIN_COVERAGE:.2f}")
 

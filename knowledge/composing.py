@@ -35,6 +35,7 @@ SECTION_SHARE = 0.7  # a sentence matched mostly through its section path stands
 # period ("từ 2025 đến 2030") is the most telling shape of an answer.
 CUE_FACTORS = {"when": 0.5, "period": 1.0, "how_many": 0.5, "who": 0.5}
 
+MISSING_CUE_FACTOR = 0.5  # asked when or how many, a sentence with no date or number is a poor answer
 _MARKER_ONLY_RE = re.compile(r"^\s*(?:[IVX]+|\d+(?:\.\d+)*|[A-ZĐ]{1,4})\.$")  # "1.", "I.", "TM."
 _UNIT_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ\"(])|(?<=;)\s+")
 _ITEM_RE = re.compile(r"^(?:[-+•]\s|[a-zđ]\)\s|\d+(?:\.\d+)*\.\s)")
@@ -105,7 +106,8 @@ def choose(query: Query, retriever, ranked) -> tuple[int, int, str] | None:
                 held = context | _terms(unit)
                 value = sum(w * weight(retriever, t) for t, w in asked.items() if t in held)
                 shared = sum(w * weight(retriever, t) for t, w in asked.items() if t in context)
-                value *= 1.0 + sum(factor for pattern, factor in cues if pattern.search(unit))
+                cue = sum(factor for pattern, factor in cues if pattern.search(unit))
+                value *= 1.0 + cue if cue or not cues else MISSING_CUE_FACTOR
                 if anchors and not anchors & held:
                     value *= MISSING_ANCHOR_FACTOR
                 if query.subject and defines(defined_subjects(unit), query.subject):

@@ -174,3 +174,35 @@ def test_the_quoted_text_comes_from_the_first_cited_source_within_the_budget(kb,
     first = answer.sources[0].text
     quoted = [line.rstrip(" …") for line in answer.answer.split("\n") if not line.startswith("…và ")]
     assert all(line[:40] in first for line in quoted if line), (answer.answer, first)
+
+
+def test_a_number_must_be_given_about_what_is_asked():
+    hotline = chunk(
+        "tre-em", "Lưu ý an toàn",
+        "Lưu ý an toàn\n- Gọi Tổng đài quốc gia bảo vệ trẻ em 111 (miễn phí) để được tư vấn, hỗ trợ.\n"
+        "- Giữ bình tĩnh, lưu lại bằng chứng.",
+    )
+    vneid = chunk("vneid", "Kích hoạt", "Kích hoạt\nMở ứng dụng VNeID, nhập mã kích hoạt để được hỗ trợ.")
+    assert ask(hotline, vneid, question="tổng đài bảo vệ trẻ em là số mấy").found
+    refused = ask(hotline, vneid, question="tong dai ho tro vneid so may")
+    assert not refused.found and refused.category == "contact"
+
+
+def test_a_how_long_question_needs_a_period_in_the_passage():
+    steps = chunk("dvc", "Nộp hồ sơ", "Nộp hồ sơ\nNộp hồ sơ trên Cổng Dịch vụ công, theo dõi bằng mã hồ sơ.")
+    timed = chunk("dvc2", "Thời hạn", "Thời hạn\nHồ sơ nộp trên Cổng Dịch vụ công được giải quyết trong 15 ngày.")
+    question = "hồ sơ nộp trên cổng dịch vụ công bao lâu thì được giải quyết"
+    assert not ask(steps, question=question).found
+    assert "15 ngày" in ask(steps, timed, question=question).answer
+
+
+def test_a_short_list_is_shown_whole_around_the_item_that_matched():
+    warning = chunk(
+        "ai", "Lưu ý an toàn",
+        "Lưu ý an toàn\nKẻ lừa đảo dùng AI giả giọng nói người thân rồi gọi video xin chuyển tiền gấp.\n"
+        "- Dấu hiệu: cuộc gọi video rất ngắn, hình mờ hoặc giật, giục chuyển tiền ngay.\n"
+        "- Cách xử lý: cúp máy, gọi lại bằng số điện thoại quen thuộc của người đó.\n"
+        "- Không chuyển tiền khi chưa xác minh được người thật.",
+    )
+    answer = ask(warning, question="người thân gọi video xin chuyển tiền gấp mà hình mờ thì sao")
+    assert answer.found and "cúp máy, gọi lại" in answer.answer and not answer.answer.startswith("Lưu ý")

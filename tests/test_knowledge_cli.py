@@ -112,3 +112,15 @@ def test_eval_without_file_and_without_default(run, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = run("eval")
     assert result.exit_code == 2 and "tệp câu hỏi" in result.output
+
+
+def test_ask_explain_prints_every_stage_before_the_answer(run):
+    output = run("ask", "--explain", "kh thi đua của ubnd tỉnh NA ai kí thế").output
+    stages = ["1. Hiểu câu hỏi", "2–3. Tìm và xếp hạng", "4. Quyết định", "5. Soạn câu trả lời"]
+    positions = [output.index(stage) for stage in stages]
+    assert positions == sorted(positions)
+    assert "NA → Nghệ An" in output and "kí → ký" in output
+    assert "trả lời; tín hiệu:" in output
+    assert "Người ký: Bùi Đình Long" in output
+    refused = run("ask", "--explain", "chủ tịch ubnd tỉnh nghệ an hiện nay là ai").output
+    assert "từ chối (holder)" in refused

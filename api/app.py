@@ -7,6 +7,7 @@ live on ``app.state.services`` and are opened lazily on first use.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import threading
 from contextlib import asynccontextmanager
@@ -19,8 +20,10 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
+from api import checkpoints
 from api.docs import install_docs
 from api.errors import install_error_handlers
+from api.guards import BodyGuard, SecureCookies
 from api.jobs import IngestJobs
 from api.metrics import Metrics, MetricsMiddleware
 from api.routes import (
@@ -36,10 +39,10 @@ from api.routes import (
     unanswered,
     webhooks,
 )
+from api.routes.dashboard import SESSION_HOURS
 from hocvuso.services import Services
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-SESSION_HOURS = 8
 
 DESCRIPTION = """\
 API của **Trợ lý Bình dân học vụ số**: hỏi đáp về các kế hoạch và bài học kỹ năng số,
@@ -91,9 +94,16 @@ def create_app(services: Services | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         await webhooks.startup(app)
+        signer = None
+        if settings.evidence.checkpoint_hours > 0:
+            signer = asyncio.create_task(checkpoints.run(services, settings.evidence.checkpoint_hours))
         try:
             yield
         finally:
+            if signer is not None:
+                signer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await signer
             await webhooks.shutdown(app)
             # A running ingest finishes writing the store before the process goes.
             await asyncio.to_thread(app.state.ingest_jobs.join)
@@ -122,6 +132,8 @@ def create_app(services: Services | None = None) -> FastAPI:
     install_docs(app)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
 
+    # Innermost first: each add_middleware wraps the ones before it.
+    app.add_middleware(BodyGuard, max_bytes=settings.api.max_body_bytes, max_depth=settings.api.max_json_depth)
     session_secret = settings.api.session_secret.get_secret_value() or secrets.token_urlsafe(32)
     app.add_middleware(
         SessionMiddleware,
@@ -131,6 +143,7 @@ def create_app(services: Services | None = None) -> FastAPI:
         path="/dashboard",
         same_site="lax",
     )
+    app.add_middleware(SecureCookies, mode=settings.api.secure_cookies)
     if settings.api.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
+from api.sessions import close_sessions_of_key
 from hocvuso.db.models import ApiKey
 
 ROLES = ("trainer", "admin")
@@ -79,7 +80,9 @@ def revoke_key(db, key_id: int) -> KeyInfo | None:
         if row.revoked_at is None:
             row.revoked_at = datetime.now(timezone.utc)
             session.flush()
-        return _info(row)
+        info = _info(row)
+    close_sessions_of_key(db, key_id)  # signed-in dashboards of this key end at once
+    return info
 
 
 def list_keys(db) -> list[KeyInfo]:

@@ -354,7 +354,7 @@ class Assistant:
     def _reply(answer: Answer) -> Reply:
         """The answer's own text (a refusal or scope reply included) with its citations when answered."""
         sources = answer.citations(MAX_CITATIONS) if _answered(answer) else []
-        citations = [Citation(s.title, s.section, s.doc_id, s.kind) for s in sources]
+        citations = [Citation(s.title, s.section, s.doc_id, s.kind, s.citation) for s in sources]
         return Reply(answer.answer.strip() or texts.NOT_FOUND, citations=citations)
 
 

@@ -40,6 +40,7 @@ class Citation:
     section: str
     doc_id: str = ""
     kind: str = ""
+    text: str = ""  # as shown, when set: "Luật Căn cước 2023, Điều 19, khoản 2"
 
 
 @dataclass

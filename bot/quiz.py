@@ -100,13 +100,26 @@ class QuizEngine:
         ]
 
     def start(self, user: str, channel: str, topic: str | None = None) -> dict:
-        """Open a new attempt and return its first question; raise QuizInProgress if one is open."""
+        """Open a new attempt and return its first question; raise QuizInProgress if one is open.
+
+        The database keeps one open attempt per user (a unique partial index), so of
+        concurrent starts exactly one opens an attempt and logs ``quiz_started``.
+        """
         if topic is not None and topic not in self.bank.topics:
             raise UnknownTopic(topic)
         pool = self.bank.by_topic(topic) if topic else list(self.bank.questions.values())
         if not pool:
             raise NoQuestions(topic or "")
         now = self.clock()
+        try:
+            return self._start(user, channel, topic, pool, now)
+        except IntegrityError:
+            # Another request for this user opened an attempt between our check and our insert.
+            with self.db.session() as session:
+                current = self._open_attempt(session, user, now)
+            raise QuizInProgress(current.id if current else 0) from None
+
+    def _start(self, user: str, channel: str, topic: str | None, pool: list[Question], now: datetime) -> dict:
         with self.db.session() as session:
             current = self._open_attempt(session, user, now)
             if current is not None:
@@ -128,7 +141,7 @@ class QuizEngine:
                 updated_at=now,
             )
             session.add(attempt)
-            session.flush()
+            session.flush()  # the unique index refuses a second open attempt here
             # In the same transaction: an attempt is never stored without its evidence.
             self.evidence.append(
                 "quiz_started",
@@ -140,15 +153,14 @@ class QuizEngine:
             )
             return self._view(attempt)
 
-    def abandon(self, user: str) -> None:
-        """Mark the user's open attempt (if any) abandoned."""
+    def abandon(self, user: str, attempt_id: int | None = None) -> None:
+        """Mark the user's open attempt (if any; only attempt ``attempt_id`` when given) abandoned."""
         now = self.clock()
+        query = update(QuizAttempt).where(QuizAttempt.user == user, QuizAttempt.status == "open")
+        if attempt_id is not None:
+            query = query.where(QuizAttempt.id == attempt_id)
         with self.db.session() as session:
-            session.execute(
-                update(QuizAttempt)
-                .where(QuizAttempt.user == user, QuizAttempt.status == "open")
-                .values(status="abandoned", updated_at=now)
-            )
+            session.execute(query.values(status="abandoned", updated_at=now))
 
     def current(self, user: str) -> dict | None:
         """The open attempt's current question, or None when no attempt is open."""

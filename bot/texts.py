@@ -221,7 +221,10 @@ def citation_text(citations: list[Citation]) -> str:
     """Citations as plain lines for channels without rich formatting."""
     lines = [SOURCES]
     for citation in citations:
-        lines.append(f"• {citation.title} › {citation.section}" if citation.section else f"• {citation.title}")
+        if citation.text:  # names document and place at once: "Luật Căn cước 2023, Điều 19"
+            lines.append(f"• {citation.text}")
+        else:
+            lines.append(f"• {citation.title} › {citation.section}" if citation.section else f"• {citation.title}")
     return "\n".join(lines)
 
 

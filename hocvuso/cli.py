@@ -13,7 +13,8 @@ import sys
 import click
 from pydantic import ValidationError
 
-from hocvuso import clitext
+from hocvuso import clitext, logs
+from hocvuso.secretfiles import SecretFileError
 
 clitext.install()
 
@@ -22,6 +23,7 @@ COMMANDS = [
     ("hocvuso.commands.knowledge", "ingest"),
     ("hocvuso.commands.knowledge", "ask"),
     ("hocvuso.commands.knowledge", "eval_command"),
+    ("hocvuso.commands.documents", "documents"),
     ("hocvuso.commands.learning", "chat"),
     ("hocvuso.commands.learning", "quiz"),
     ("hocvuso.commands.records", "evidence"),
@@ -64,6 +66,9 @@ class VietnameseGroup(click.Group):
         except ValidationError as error:
             click.echo(f"Lỗi cấu hình (biến môi trường HOCVUSO_*): {_settings_errors(error)}", err=True)
             sys.exit(2)
+        except SecretFileError as error:
+            click.echo(f"Lỗi: {error}", err=True)
+            sys.exit(1)
         except click.Abort:
             click.echo("Đã dừng.", err=True)
             sys.exit(1)
@@ -81,6 +86,17 @@ def main(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logs.install(_secrets_from_environment())
+
+
+def _secrets_from_environment() -> list[str]:
+    """The secrets set in the environment, to keep them out of the logs (none if it cannot be read)."""
+    from hocvuso.settings import Settings
+
+    try:
+        return logs.configured_secrets(Settings())
+    except ValidationError:
+        return []  # the command itself will report the bad setting
 
 
 for module_name, attribute in COMMANDS:

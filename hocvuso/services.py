@@ -27,9 +27,12 @@ class Services:
     @cached_property
     def db(self):
         """The relational database (SQLite by default), migrated to the latest schema."""
+        from bot.checkpoint import EvidenceKey
         from hocvuso.db import Database
 
-        return Database.from_settings(self.settings)
+        database = Database.from_settings(self.settings)
+        database.evidence_key = EvidenceKey.from_settings(self.settings)  # read or made on first use
+        return database
 
     @cached_property
     def units(self):

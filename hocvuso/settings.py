@@ -6,15 +6,20 @@ Build settings with :func:`load_settings`; nothing reads the environment at impo
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hocvuso.secretfiles import read_or_create
+
 PACKAGE_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 # Trainers count days in this zone (statistics, export filters); stored times stay UTC.
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+PSEUDONYM_SECRET_FILE = "pseudonym-secret"
 
 
 class EmbeddingSettings(BaseModel):
@@ -60,6 +65,22 @@ class APISettings(BaseModel):
     cors_origins: list[str] = Field(default_factory=list)
     max_question_chars: int = 1000
     session_secret: SecretStr = SecretStr("")
+    # Largest request body of any route, counted as it streams in (413 above it).
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)
+    # Deepest nesting of JSON arrays and objects in a request body (400 above it).
+    max_json_depth: int = Field(32, ge=2, le=200)
+    # Cookies carry the Secure flag: "auto" when the request came over HTTPS (directly or
+    # X-Forwarded-Proto from a trusted proxy), "always" or "never".
+    secure_cookies: Literal["auto", "always", "never"] = "auto"
+
+
+class EvidenceSettings(BaseModel):
+    """Signed checkpoints of the evidence log."""
+
+    # Ed25519 private key, base64 of its 32 bytes; empty: a key file in the data dir, made on first use.
+    signing_key: SecretStr = SecretStr("")
+    # The server signs a checkpoint this often (hours) while the log grows; 0 turns it off.
+    checkpoint_hours: float = Field(24.0, ge=0)
 
 
 class Settings(BaseSettings):
@@ -73,9 +94,9 @@ class Settings(BaseSettings):
     knowledge_dir: Path = PACKAGE_KNOWLEDGE_DIR
     chroma_url: str = ""
     database_url: str = ""
-    # Secret for pseudonymous user ids (HMAC). Set it in production; the default
-    # is only good for a demo on one machine.
-    pseudonym_secret: SecretStr = SecretStr("doi-khoa-nay-khi-trien-khai")
+    # Secret for pseudonymous user ids (HMAC). Empty: a random one kept in the data dir
+    # (made on first run by load_settings); there is no published default.
+    pseudonym_secret: SecretStr = SecretStr("")
     max_message_chars: int = 2000
     # IANA time zone of the calendar days in statistics and evidence exports.
     timezone: str = DEFAULT_TIMEZONE
@@ -85,6 +106,7 @@ class Settings(BaseSettings):
     zalo: ChannelSettings = Field(default_factory=ChannelSettings)
     quiz: QuizSettings = Field(default_factory=QuizSettings)
     api: APISettings = Field(default_factory=APISettings)
+    evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
 
     @field_validator("timezone")
     @classmethod
@@ -106,7 +128,23 @@ class Settings(BaseSettings):
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
 
+    @property
+    def pseudonym_secret_file(self) -> Path:
+        return self.data_dir / PSEUDONYM_SECRET_FILE
+
 
 def load_settings(**overrides) -> Settings:
-    """Build settings from the environment, with keyword overrides (used by tests)."""
-    return Settings(**overrides)
+    """Build settings from the environment, with keyword overrides (used by tests).
+
+    Without ``HOCVUSO_PSEUDONYM_SECRET`` the pseudonym secret is read from the data dir,
+    where a random one is created (mode 0600) the first time.
+    """
+    settings = Settings(**overrides)
+    if not settings.pseudonym_secret.get_secret_value():
+        secret = read_or_create(settings.pseudonym_secret_file, _random_secret, "khóa bí danh người dùng")
+        settings.pseudonym_secret = SecretStr(secret.decode("ascii").strip())
+    return settings
+
+
+def _random_secret() -> bytes:
+    return secrets.token_urlsafe(32).encode("ascii") + b"\n"

@@ -42,6 +42,8 @@ _CHAR_MAP = str.maketrans(
     }
 )
 
+# Vietnamese capital letters, for patterns (regular expressions have no Unicode classes).
+UPPER = "A-ZĐÂĂÊÔƠƯÁÀẢÃẠẤẦẨẪẬẮẰẲẴẶÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ"
 # Headings and list markers of Vietnamese administrative documents (and lessons).
 _HEADING_RE = re.compile(
     r"""^(?:
@@ -50,6 +52,11 @@ _HEADING_RE = re.compile(
       | [a-zđ]\)\.?\s              # a) b) đ) (and the slip "g). ")
       | [-+•]\s                   # - item, + sub-item
       | \#{1,6}\s                 # markdown headings (lessons)
+      | (?:Phần|Chương)\s+(?:thứ\s+\w+|[IVXLC]+|\d+)(?:\.|\s|$)  # legal divisions
+      | (?:Mục|Tiểu\ mục)\s+\d+\.?(?:\s+["""
+    + UPPER
+    + r"""]{2}|$)  # Mục 1. TITLE
+      | Điều\s+\d+[a-zđ]?\.(?:\s|$) # an article
     )""",
     re.VERBOSE,
 )
@@ -123,9 +130,9 @@ def _page_width(lines: list[str]) -> int:
     return lengths[int(len(lengths) * 0.9)] if lengths else 0
 
 
-def join_lines(lines: list[str]) -> list[str]:
+def join_lines(lines: list[str], width: int | None = None) -> list[str]:
     """Re-join lines broken at the page width into paragraphs."""
-    width = _page_width(lines)
+    width = _page_width(lines) if width is None else width
     paragraphs: list[str] = []
     wrapped = False
     for line in lines:
@@ -150,8 +157,48 @@ def join_lines(lines: list[str]) -> list[str]:
     return paragraphs
 
 
+def _cleaned(text: str) -> list[str]:
+    lines = [clean_line(line) for line in normalize_chars(text).split("\n")]
+    return [line for line in lines if not _PAGE_NUMBER_RE.match(line)]
+
+
+def source_lines(text: str) -> list[str]:
+    """The non-blank lines of a text once cleaned: underlines, extra spaces and page numbers removed.
+
+    Ingest keeps every one of them: each ends up in exactly one chunk.
+    """
+    return [line for line in _cleaned(text) if line]
+
+
+def _blocks(lines: list[str], width: int) -> list[list[str]]:
+    """Blocks of lines between blank lines, when blank lines separate blocks.
+
+    Text typed or converted from Word puts a blank line between blocks (a title, an
+    article); PDF extraction puts one after every line, or at page breaks only. A
+    blank line ends a paragraph when blank lines are rare, the line above it is
+    shorter than the page width and the line below does not go on in lower case.
+    """
+    filled = [line for line in lines if line]
+    blanks = sum(1 for a, b in zip(lines, lines[1:]) if a and not b)
+    if not filled or blanks > 0.4 * len(filled):
+        return [filled]
+    blocks: list[list[str]] = [[]]
+    blank = False
+    for line in lines:
+        if not line:
+            blank = True
+            continue
+        previous = blocks[-1][-1] if blocks[-1] else ""
+        unfinished = previous.endswith(("-", ",")) or previous.rsplit(" ", 1)[-1].lower() in _CONNECTORS
+        if blank and previous and len(previous) < 0.85 * width and not unfinished and not _starts_lower(line):
+            blocks.append([])
+        blocks[-1].append(line)
+        blank = False
+    return blocks
+
+
 def clean_text(text: str) -> str:
     """Clean extracted text: one paragraph per line, page numbers and noise removed."""
-    lines = [clean_line(line) for line in normalize_chars(text).split("\n")]
-    lines = [line for line in lines if not _PAGE_NUMBER_RE.match(line)]
-    return "\n".join(join_lines(lines))
+    lines = _cleaned(text)
+    width = _page_width([line for line in lines if line])
+    return "\n".join(p for block in _blocks(lines, width) for p in join_lines(block, width))

@@ -1,5 +1,9 @@
 """Ingest: files -> text -> clean -> structure -> chunks -> vectors -> store + lexical index.
 
+Every document's chunks are checked to hold each cleaned source line exactly once
+(``IngestReport.conservation``); a document failing the check is still ingested and
+the summary warns about it.
+
 Re-running is cheap and safe: a file whose bytes did not change is skipped, a changed
 file only embeds its new chunks and drops its stale ones, a removed file's chunks are
 deleted. Each document is written on its own, new chunks before stale ones are
@@ -15,15 +19,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.chunking import chunk_document
-from ingest.cleaning import clean_line, clean_text, normalize_chars
+from ingest.cleaning import clean_line, clean_text, normalize_chars, source_lines
+from ingest.conservation import Conservation, check
 from ingest.loaders import LoadError, load_text
 from ingest.metadata import lesson_metadata, plan_metadata
 from ingest.records import Document
-from ingest.structure import outline_markdown, outline_plan, split_front_matter
+from ingest.structure import markdown_lines, outline_markdown, outline_plan, split_front_matter
 from knowledge.records import Chunk
 
 # Bump when cleaning or chunking changes, so unchanged files are processed again.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 
 
 @dataclass
@@ -36,6 +41,8 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     quiz_errors: list[str] = field(default_factory=list)  # each names the quiz file and item
+    # Per document read in this run: does every source line sit in exactly one chunk?
+    conservation: dict[str, Conservation] = field(default_factory=dict)
     chunks_written: int = 0
     chunks_deleted: int = 0
     total_chunks: int = 0
@@ -53,8 +60,9 @@ class IngestReport:
 
 
 def default_paths(settings) -> list[Path]:
-    """The shipped plans and lessons."""
-    return [settings.knowledge_dir / "plans", settings.knowledge_dir / "lessons"]
+    """The shipped plans, legal documents (when the knowledge folder has them) and lessons."""
+    laws = settings.knowledge_dir / "laws"
+    return [settings.knowledge_dir / "plans", *([laws] if laws.is_dir() else []), settings.knowledge_dir / "lessons"]
 
 
 def collect_files(paths: list[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
@@ -88,16 +96,21 @@ def read_document(path: Path) -> Document:
     if is_markdown:
         text = "\n".join(clean_line(line) for line in raw.split("\n"))
         outline = outline_markdown(text)
+        lines = markdown_lines(split_front_matter(text)[1])
     else:
         text = clean_text(raw)
         outline = outline_plan(text)
+        lines = source_lines(raw)
     if front or path.parent.name == "lessons":
         kind, metadata = "lesson", lesson_metadata(outline)
     else:
+        # Plans and legal texts are one kind, "plan" (official documents, as opposed to
+        # lessons); doc_type tells a Luật from a Kế hoạch.
         kind, metadata = "plan", plan_metadata(outline, text)
     if not metadata["title"]:
         metadata["title"] = path.stem.replace("-", " ").replace("_", " ").capitalize()
-    return Document(doc_id=path.stem, kind=kind, outline=outline, metadata=metadata)
+    metadata["short_name"] = metadata["short_name"] or metadata["title"]
+    return Document(doc_id=path.stem, kind=kind, outline=outline, metadata=metadata, lines=lines)
 
 
 def _progress(enabled: bool):
@@ -236,6 +249,7 @@ def _ingest_file(path: Path, store, stored: dict, seen: set[str], report: Ingest
     seen.add(doc_id)
     document.metadata.update(source=str(path.resolve()), source_hash=digest)
     chunks = chunk_document(document)
+    report.conservation[doc_id] = check(document.lines, chunks)
     if not chunks:
         report.failed.append((str(path), "không tìm thấy đoạn văn nào để nạp"))
         return

@@ -13,7 +13,7 @@ class Section:
     heading: str = ""  # the heading paragraph as written ("" for untitled parts)
     paragraphs: list[str] = field(default_factory=list)
     children: list[Section] = field(default_factory=list)
-    rank: int = 0  # depth of the heading style: I. < 1. < 1.1. < a) < "- heading"
+    rank: int = 0  # depth of the heading style: Phần < Chương < Mục < Điều < I. < 1. < 1.1. < a) < "- heading"
 
     def walk(self, parents: tuple[str, ...] = ()):
         """Yield ``(path, section)`` for this section and every subsection, in order."""
@@ -33,6 +33,9 @@ class Outline:
     preamble: list[str] = field(default_factory=list)  # grounds: "Căn cứ ...", "Thực hiện ..."
     signature: list[str] = field(default_factory=list)  # "TM. ỦY BAN NHÂN DÂN", ..., the name
     front_matter: dict = field(default_factory=dict)  # lessons' YAML header
+    doc_type: str = ""  # from the type line: "Luật", "Nghị định", "Kế hoạch"...
+    title_lines: list[str] = field(default_factory=list)  # the type line and the subject lines
+    head: list[str] = field(default_factory=list)  # lines outside every section, opening the first passage
 
 
 @dataclass
@@ -40,6 +43,7 @@ class Document:
     """A loaded, cleaned and structured document ready to be chunked."""
 
     doc_id: str
-    kind: str  # "plan" | "lesson"
+    kind: str  # "plan" (plans and legal texts) | "lesson"
     outline: Outline
-    metadata: dict[str, str]  # title, issuer, locality, number, date, signer, source, source_hash
+    metadata: dict[str, str]  # title, short_name, doc_type, issuer, locality, number, date, signer, source...
+    lines: list[str] = field(default_factory=list)  # the source's non-blank lines after cleaning

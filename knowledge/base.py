@@ -109,8 +109,11 @@ class KnowledgeBase:
         meta = first.metadata
         return {
             "doc_id": first.doc_id,
+            "source": Path(meta.get("source", "")).name,
             "kind": first.kind,
             "title": first.title,
+            "short_name": meta.get("short_name", "") or first.title,
+            "doc_type": meta.get("doc_type", ""),
             "issuer": meta.get("issuer", ""),
             "locality": first.locality,
             "number": meta.get("number", ""),
@@ -141,6 +144,21 @@ class KnowledgeBase:
                 parent = nodes.get(SECTION_SEPARATOR.join(parts[: depth - 1]))
                 (parent["children"] if parent else roots).append(node)
         return {**self._describe(chunks), "sections": roots}
+
+    def reading(self, doc_id: str) -> list[dict] | None:
+        """A document's sections in reading order, each ``{"path", "text"}``; the texts
+        together hold the whole document, each line once (headings repeated in
+        passages for context are left out)."""
+        chunks = self._chunks_by_doc().get(doc_id)
+        if not chunks:
+            return None
+        sections: list[dict] = []
+        for chunk in chunks:
+            if sections and sections[-1]["path"] == chunk.section:
+                sections[-1]["text"] += "\n" + chunk.own_text()
+            else:
+                sections.append({"path": chunk.section, "text": chunk.own_text()})
+        return sections
 
     def section_text(self, doc_id: str, path: str) -> str | None:
         """The text of a section and its subsections, in reading order."""

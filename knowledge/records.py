@@ -22,6 +22,11 @@ class Chunk(BaseModel):
     locality: str = ""
     metadata: dict[str, str] = Field(default_factory=dict)
 
+    def own_text(self) -> str:
+        """The text without the headings repeated at its start for context (``context`` lines)."""
+        context = int(self.metadata.get("context", 0) or 0)
+        return "\n".join(self.text.split("\n")[context:]) if context else self.text
+
 
 class Source(BaseModel):
     """A retrieved passage as shown to users and in ``--json`` output."""
@@ -32,6 +37,7 @@ class Source(BaseModel):
     kind: Kind
     text: str
     score: float
+    citation: str = ""  # "Luật Căn cước 2023, Điều 19, khoản 1" / "Kế hoạch tỉnh Nghệ An, mục III.1"
 
 
 class Answer(BaseModel):
@@ -46,17 +52,18 @@ class Answer(BaseModel):
     category: str = ""
 
     def citations(self, limit: int) -> list[Source]:
-        """The first ``limit`` sources to cite, best first, one per (document, section).
+        """The first ``limit`` sources to cite, best first, one per (document, citation).
 
         ``sources`` keeps every retrieved passage (evaluation scores them); people
-        reading an answer want each section named once, not once per passage.
+        reading an answer want each place named once, not once per passage (two
+        pieces of one article are both "Điều 2").
         """
         seen: set[tuple[str, str]] = set()
         kept: list[Source] = []
         for source in self.sources:
             if len(kept) >= limit:
                 break
-            key = (source.doc_id, source.section)
+            key = (source.doc_id, source.citation or source.section)
             if key not in seen:
                 seen.add(key)
                 kept.append(source)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from knowledge.citations import citation
 from knowledge.diacritics import DiacriticRestorer
 from knowledge.lexical import LexicalIndex
 from knowledge.query import Query, ShortForms, understand
@@ -50,6 +51,7 @@ def source_of(chunk: Chunk, score: float) -> Source:
         kind=chunk.kind,
         text=chunk.text,
         score=round(score, 4),
+        citation=citation(chunk.metadata.get("short_name") or chunk.title, chunk.section, chunk.kind),
     )
 
 

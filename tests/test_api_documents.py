@@ -22,10 +22,11 @@ def walk(sections):
 def test_lists_the_plans_and_lessons_with_metadata(client):  # noqa: F811
     documents = {doc["doc_id"]: doc for doc in client.get("/v1/documents").json()}
     kinds = [doc["kind"] for doc in documents.values()]
-    assert kinds.count("plan") == 5 and kinds.count("lesson") >= 12
+    assert kinds.count("plan") == 6 and kinds.count("lesson") >= 12
     plan = documents["xa-nghia-trung"]
     assert plan["locality"] == "xã Nghĩa Trung"
-    assert plan["issuer"] == "ỦY BAN NHÂN DÂN XÃ NGHĨA TRUNG"
+    assert plan["issuer"] == "Ủy ban nhân dân xã Nghĩa Trung"
+    assert (plan["source"], plan["doc_type"], plan["short_name"]) == ("xa-nghia-trung.txt", "Kế hoạch", "Kế hoạch xã Nghĩa Trung")
     assert plan["chunks"] > 0
 
 

@@ -30,7 +30,7 @@ def test_wrong_method_is_a_json_405(client):  # noqa: F811
 
 @pytest.mark.parametrize(("body", "field", "words"), [
     ({"user_id": "u1", "topic": "x" * 65}, "topic", "quá dài"),
-    ({"topic": "vneid"}, "user_id", "thiếu trường bắt buộc"),
+    ({"topic": ["vneid"]}, "topic", "phải là chuỗi ký tự"),
     ({"user_id": "có dấu cách", "topic": "vneid"}, "user_id", "không đúng định dạng"),
     ({"user_id": "u1", "them": 1}, "them", "không được phép"),
 ])

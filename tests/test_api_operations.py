@@ -74,7 +74,7 @@ def test_admin_ingest_runs_in_the_background_and_refreshes_documents(client, adm
     assert [listed["id"] for listed in client.get("/v1/admin/ingest", headers=bearer(admin_key)).json()] == [job["id"]]
     # The app reopens the knowledge base after the run: the documents are there at once.
     kinds = [doc["kind"] for doc in client.get("/v1/documents").json()]
-    assert kinds.count("plan") == 5
+    assert kinds.count("plan") == 6
     # ...and so does the assistant built before it.
     reply = assistant.handle(question)[0]
     assert "VNeID" in reply.text and reply.text != refusal.text

@@ -138,3 +138,19 @@ def test_admins_may_sign_in_too(client, services):  # noqa: F811
 def test_stylesheet_is_served_by_the_app(client):  # noqa: F811
     response = client.get("/static/style.css")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/css")
+
+
+def test_the_latest_checkpoint_is_shown_and_downloadable(client, trainer_key, seeded, services):  # noqa: F811
+    from api.checkpoints import checkpoint_if_due
+    from bot.evidence import EvidenceLog
+
+    assert client.get("/dashboard/checkpoint", follow_redirects=False).status_code == 303
+    sign_in(client, trainer_key)
+    assert "Chưa có điểm mốc nào" in client.get("/dashboard").text
+    checkpoint_if_due(services.db, hours=24)
+    latest = EvidenceLog(services.db).latest_checkpoint()
+    html = client.get("/dashboard").text
+    assert 'id="checkpoint"' in html and f"Số sự kiện đã ghi: {latest.size}" in html and "Khóa công khai: " in html
+    download = client.get("/dashboard/checkpoint")
+    assert download.status_code == 200 and download.headers["content-disposition"].startswith("attachment")
+    assert latest.note in download.text

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
-from hocvuso.db import Database, mark_update_processed
+from hocvuso.db import MIGRATIONS_DIR, Database, mark_update_processed
 from hocvuso.db.models import GENESIS_HASH, EvidenceHead, QuizAnswer, QuizAttempt, User
 from hocvuso.settings import load_settings
 
@@ -22,8 +22,19 @@ TABLES = {
     "api_keys",
     "processed_updates",
     "units",
+    "evidence_checkpoints",
+    "dashboard_sessions",
     "alembic_version",
 }
+
+
+def newest_revision() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(config).get_current_head()
 
 
 def test_migration_creates_every_table_and_the_chain_head(database):
@@ -31,7 +42,7 @@ def test_migration_creates_every_table_and_the_chain_head(database):
     with database.session() as session:
         head = session.get(EvidenceHead, 1)
         assert (head.last_id, head.last_hash) == (0, GENESIS_HASH)
-        assert session.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0004"
+        assert session.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == newest_revision()
 
 
 def test_reopening_is_idempotent(database_url):

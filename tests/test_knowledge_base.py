@@ -95,7 +95,9 @@ def test_documents_and_sections(kb):
         "van-phong-dieu-phoi-nong-thon-moi-ha-tinh", "xa-nghia-trung", "90-thu-nghiem",
     }
     nghe_an = docs["tinh-nghe-an"]
-    assert set(nghe_an) == {"doc_id", "kind", "title", "issuer", "locality", "number", "date", "signer", "chunks"}
+    assert set(nghe_an) == {
+        "doc_id", "source", "kind", "title", "short_name", "doc_type", "issuer", "locality", "number", "date", "signer", "chunks"
+    }
     assert (nghe_an["kind"], nghe_an["locality"], nghe_an["signer"]) == ("plan", "tỉnh Nghệ An", "Bùi Đình Long")
     assert docs["90-thu-nghiem"]["kind"] == "lesson"
 
@@ -108,7 +110,9 @@ def test_documents_and_sections(kb):
     assert kb.document("khong-co") is None
 
     text = kb.section_text("tinh-nghe-an", criteria["path"])
-    assert text.startswith("a) Đối với các sở, ngành, địa phương") and "d) Đối với cá nhân" in text
+    # The heading above, which has no text of its own, opens the section's first passage.
+    assert text.startswith("III. TIÊU CHÍ THI ĐUA VÀ HÌNH THỨC KHEN THƯỞNG\n1. Tiêu chí thi đua\na) Đối với các sở")
+    assert "d) Đối với cá nhân" in text
     assert kb.section_text("tinh-nghe-an", "XX. Không có") is None
 
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from fixtures_knowledge import corpus_dirs, kb_settings  # noqa: F401
 from hocvuso.cli import main
 
-SOURCE_FIELDS = {"doc_id", "title", "section", "kind", "text", "score"}
+SOURCE_FIELDS = {"doc_id", "title", "section", "kind", "text", "score", "citation"}
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def test_ask_prints_answer_and_citations(run):
     result = run("ask", "Xã Nghĩa Trung triển khai phong trào thi đua từ năm nào đến năm nào?")
     assert result.exit_code == 0
     assert "từ năm 2026 đến năm 2030" in result.output
-    assert "Nguồn:" in result.output and "xã Nghĩa Trung — V. THỜI GIAN VÀ TRÁCH NHIỆM THỰC HIỆN" in result.output
+    assert "Nguồn:" in result.output and "1. Kế hoạch xã Nghĩa Trung, mục V.1" in result.output
 
 
 def test_ask_cites_each_section_once(run):
@@ -44,7 +44,7 @@ def test_ask_cites_each_section_once(run):
     assert [line.split(". ", 1)[0].strip() for line in cited] == ["1", "2", "3"]
     names = [line.split(". ", 1)[1] for line in cited]
     assert len(set(names)) == 3
-    assert names[0] == f"{sources[0]['title']} — {sources[0]['section']}"
+    assert names[0] == sources[0]["citation"]
 
 
 def test_ask_json_contract(run):

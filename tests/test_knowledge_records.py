@@ -29,3 +29,12 @@ def test_citations_name_each_section_once_best_first_and_keep_the_sources():
     # The JSON contract still carries every retrieved passage.
     assert answer.model_dump()["sources"] == [s.model_dump() for s in sources]
     assert set(answer.model_dump()) == {"answer", "found", "sources", "category"}
+
+
+def test_two_passages_cited_alike_are_named_once():
+    def source(section: str) -> Source:
+        return Source(doc_id="luat", title="Luật Mẫu", section=section, kind="plan", text="x", score=1.0,
+                      citation="Luật Mẫu 2023, Điều 2")
+
+    answer = Answer(answer="x", found=True, sources=[source("Điều 2. Giải thích"), source("Điều 2. Giải thích > 3.")])
+    assert len(answer.citations(3)) == 1

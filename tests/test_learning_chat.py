@@ -78,7 +78,7 @@ def test_a_piped_conversation_with_menus_quiz_and_a_question(env):
     assert "Câu 1/5 · Nhận diện và xử lý lừa đảo trực tuyến" in out
     assert "(Gõ số từ 1 đến " in out
     assert "Câu 4/5 · " in out and "Câu 5/5" not in out
-    assert "Nguồn:\n• Tài khoản định danh điện tử VNeID › " in out
+    assert "Nguồn:\n• Tài khoản định danh điện tử VNeID, mục «" in out
     assert texts.QUIZ_CANCELLED in out
     assert texts.NO_RESULTS in out and texts.unit_current("Xã Nghĩa Trung") in out
 

@@ -56,6 +56,8 @@ def seed(database, users: int = 60, rng_seed: int = 7) -> tuple[list[dict], list
             pool = [q for q in QUESTIONS if topic is None or q.startswith(topic)]
             drawn = rng.sample(pool, 5)
             status = rng.choices(["completed", "open", "abandoned", "expired"], [8, 1, 1, 1])[0]
+            if status == "open" and any(a["user"] == user and a["status"] == "open" for a in attempts):
+                status = "abandoned"  # the database keeps one open attempt per user
             answered = drawn if status == "completed" else drawn[: rng.randint(0, 4)]
             marks = [rng.random() < 0.25 + 0.7 * ability - 0.05 * int(q[-1]) for q in answered]
             started = DAY0 + timedelta(days=rng.choice([0, 1, 3]), hours=rng.randint(0, 23), minutes=rng.randint(0, 59))

@@ -24,7 +24,9 @@ class AskRequest(BaseModel):
 
     # The upper bound comes from settings (api.max_question_chars); the app writes it into the schema.
     question: str = Field(min_length=1, pattern=r"\S", description="Câu hỏi, tiếng Việt có hoặc không dấu.")
-    kind: Literal["plan", "lesson"] | None = Field(None, description="Chỉ tìm trong kế hoạch hoặc bài học.")
+    kind: Literal["plan", "lesson"] | None = Field(
+        None, description="Chỉ tìm trong văn bản (plan: kế hoạch, văn bản pháp luật) hoặc bài học (lesson)."
+    )
     doc_id: str | None = Field(None, max_length=100, description="Chỉ tìm trong một văn bản (mã văn bản).")
     locality: str | None = Field(None, max_length=100, description="Chỉ tìm văn bản của một địa phương.")
 

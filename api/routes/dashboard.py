@@ -1,9 +1,11 @@
 """``/dashboard``: the trainers' server-rendered pages (sign-in, figures, charts, exports).
 
 Trainers sign in with their API key; the session cookie (signed, HttpOnly,
-SameSite=Lax, scoped to ``/dashboard``) keeps only the key's id, checked again on
-every request so a revoked key loses access at once. Forms that change state carry
-a CSRF token kept in the session.
+SameSite=Lax, scoped to ``/dashboard``, Secure over HTTPS) keeps only a random token
+of a server-side session (:mod:`api.sessions`): logging out deletes it, so an old
+cookie is worthless at once, and the key is checked again on every request so a
+revoked key loses access at once. Forms that change state carry a CSRF token kept
+in the session.
 """
 
 from __future__ import annotations
@@ -25,11 +27,15 @@ from api.filters import EARLIEST, LATEST, PLAIN_TEXT
 from api.keys import KeyInfo, find_key, get_key
 from api.routes.reports import report_response
 from api.routes.unanswered import unanswered_file
+from api.sessions import close_session, open_session, session_key_id
 from bot import stats, unanswered
+from bot.evidence import EvidenceLog
 from bot.stats import DIFFICULTY_NAMES, FLAG_NAMES
 from bot.units import UnitDirectory
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
+
+SESSION_HOURS = 8
 
 # The pages need nothing from elsewhere: no scripts at all, styles and images from this app only.
 SECURITY_HEADERS = {
@@ -72,12 +78,14 @@ def _csrf_ok(request: Request, submitted: str) -> bool:
 
 
 def _signed_in(request: Request, db) -> KeyInfo | None:
-    """The session's key if it is still active and may see statistics; clears stale sessions."""
-    key_id = request.session.get("key_id")
-    if not isinstance(key_id, int):
+    """The session's key if the session is live and the key still active and allowed; clears stale ones."""
+    token = request.session.get("sid")
+    if not isinstance(token, str):
         return None
-    key = get_key(db, key_id)
+    key_id = session_key_id(db, token)
+    key = get_key(db, key_id) if key_id is not None else None
     if key is None or not key.active or not key.allows("trainer"):
+        close_session(db, token)
         request.session.clear()
         return None
     return key
@@ -181,15 +189,18 @@ def login(request: Request, db: DatabaseDep,
         return _render(request, "login.html", {"error": "Khóa không đúng hoặc đã bị thu hồi."}, 401)
     # A fresh session (and CSRF token) on sign-in, so nothing planted before it survives.
     request.session.clear()
-    request.session["key_id"] = found.id
+    request.session["sid"] = open_session(db, found.id, SESSION_HOURS)
     request.session["csrf"] = secrets.token_urlsafe(32)
     return RedirectResponse(request.url_for("dashboard"), status_code=303)
 
 
 @router.post("/logout", name="logout")
-def logout(request: Request, csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
-    """Close the session."""
+def logout(request: Request, db: DatabaseDep, csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """End the session on the server, so the cookie is worthless even if a copy was kept."""
     if _csrf_ok(request, csrf_token):
+        token = request.session.get("sid")
+        if isinstance(token, str):
+            close_session(db, token)
         request.session.clear()
     return _to_login(request)
 
@@ -238,7 +249,20 @@ def dashboard(
         "percent": _percent,
         "local_time": lambda moment: moment.astimezone(ZoneInfo(settings.timezone)).strftime("%d/%m/%Y %H:%M"),
         "export_query": {fmt: urlencode({**period, "format": fmt}) for fmt in ("csv", "xlsx", "docx", "pdf")},
+        "checkpoint": "\n".join(EvidenceLog(db).checkpoint_lines(settings.timezone)),
     })
+
+
+@router.get("/checkpoint", name="dashboard_checkpoint")
+def checkpoint(request: Request, db: DatabaseDep, settings: SettingsDep) -> Response:
+    """Download the latest signed checkpoint as a text file to keep or print."""
+    if _signed_in(request, db) is None:
+        return _to_login(request)
+    lines = EvidenceLog(db).checkpoint_lines(settings.timezone)
+    if not lines:
+        return Response("Chưa có điểm mốc nào.\n", status_code=404, media_type="text/plain; charset=utf-8")
+    return Response("\n".join(lines) + "\n", media_type="text/plain; charset=utf-8", headers={
+        "Content-Disposition": 'attachment; filename="diem-moc-minh-chung.txt"', **SECURITY_HEADERS})
 
 
 @router.get("/export", name="dashboard_export")

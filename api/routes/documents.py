@@ -19,8 +19,11 @@ class DocumentSummary(BaseModel):
     """A document's metadata."""
 
     doc_id: str
+    source: str | None = Field(None, description="Tên tệp gốc.")
     kind: str
     title: str
+    short_name: str | None = Field(None, description="Tên ngắn dùng khi trích dẫn, vd. `Luật Căn cước 2023`.")
+    doc_type: str | None = Field(None, description="Loại văn bản: Luật, Nghị định, Nghị quyết, Kế hoạch...")
     issuer: str | None = None
     locality: str | None = None
     number: str | None = None

@@ -256,8 +256,8 @@ def _escape(text: str) -> str:
 def _citations_html(citations: list[Citation]) -> str:
     block = f"<b>{_escape(texts.SOURCES)}</b>"
     for citation in citations:
-        line = f"• <i>{_escape(citation.title)}</i>"
-        if citation.section:
+        line = f"• <i>{_escape(citation.text or citation.title)}</i>"
+        if citation.section and not citation.text:
             line += f" › {_escape(citation.section)}"
         if len(block) + 1 + len(line) > MESSAGE_LIMIT:
             break  # never cut inside markup; thousands of characters of sources help nobody

@@ -20,15 +20,23 @@ def _services():
               type=click.Choice(["critical", "error", "warning", "info", "debug"]), help="Mức nhật ký của máy chủ.")
 def serve(host: str, port: int, workers: int, log_level: str) -> None:
     """Chạy dịch vụ HTTP: API, bảng theo dõi cho giảng viên, webhook của các kênh chat."""
+    import logging
+
     import uvicorn
 
+    from hocvuso import logs
     from hocvuso.settings import load_settings
 
-    if workers > 1 and not load_settings().api.session_secret.get_secret_value():
+    settings = load_settings()
+    if workers > 1 and not settings.api.session_secret.get_secret_value():
         # Each process would sign dashboard sessions with its own random secret.
         raise click.UsageError("Chạy nhiều tiến trình cần đặt HOCVUSO_API__SESSION_SECRET (chuỗi ngẫu nhiên dài).")
     click.echo(f"Dịch vụ chạy tại http://{host}:{port} (tài liệu API: /docs, bảng theo dõi: /dashboard)")
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level=log_level)
+    # uvicorn replaces the logging set up by `hocvuso -v`: give it the same redaction and verbosity.
+    verbose = logging.getLogger().getEffectiveLevel() <= logging.DEBUG
+    log_config = logs.uvicorn_config(verbose, logs.configured_secrets(settings))
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level=log_level,
+                log_config=log_config)
 
 
 @click.group(name="keys")

@@ -36,9 +36,10 @@ def _open_kb():
 def ingest(paths: tuple[Path, ...], quiet: bool) -> None:
     """Nạp tài liệu (.txt, .md, .pdf, .docx) vào kho tri thức.
 
-    Không chỉ đường dẫn thì nạp các kế hoạch và bài học có sẵn (knowledge/plans,
-    knowledge/lessons). Chạy lại chỉ xử lý tệp đã đổi; tệp đã xóa được gỡ khỏi kho.
-    Mỗi lần nạp cũng kiểm tra bộ câu hỏi trắc nghiệm (knowledge/quizzes).
+    Không chỉ đường dẫn thì nạp các kế hoạch, văn bản pháp luật và bài học có sẵn
+    (knowledge/plans, knowledge/laws, knowledge/lessons). Chạy lại chỉ xử lý tệp đã đổi;
+    tệp đã xóa được gỡ khỏi kho. Mỗi tài liệu được kiểm tra không mất dòng nào; mỗi
+    lần nạp cũng kiểm tra bộ câu hỏi trắc nghiệm (knowledge/quizzes).
     """
     from hocvuso.settings import load_settings
     from ingest.pipeline import ingest_paths
@@ -56,6 +57,7 @@ def ingest(paths: tuple[Path, ...], quiet: bool) -> None:
         f"kho có {report.total_chunks} đoạn.",
         err=True,
     )
+    _print_conservation(report)
     for path, reason in report.failed:
         click.secho(f"Bỏ qua {path}: {reason}", fg="red", err=True)
     if report.failed:
@@ -73,13 +75,34 @@ def ingest(paths: tuple[Path, ...], quiet: bool) -> None:
         sys.exit(1)
 
 
+def _print_conservation(report) -> None:
+    """One line on the documents read in this run: every line kept, or which were not."""
+    checks = report.conservation
+    if not checks:
+        return
+    lines = sum(check.lines for check in checks.values())
+    broken = {doc_id: check for doc_id, check in checks.items() if not check.ok}
+    click.echo(
+        f"Kiểm tra không mất nội dung: {len(checks) - len(broken)}/{len(checks)} tài liệu giữ đủ "
+        f"{sum(c.kept for c in checks.values())}/{lines} dòng, mỗi dòng trong đúng một đoạn.",
+        err=True,
+    )
+    for doc_id, check in broken.items():
+        click.secho(
+            f"Cảnh báo: tài liệu {doc_id} vẫn được nạp nhưng cắt đoạn chưa trọn: {check.warning()}. "
+            "Hãy báo lỗi này kèm tệp gốc.",
+            fg="yellow",
+            err=True,
+        )
+
+
 def _print_answer(answer) -> None:
     click.echo(answer.answer)
     citations = answer.citations(CITATIONS_SHOWN)
     if citations:
         click.echo("\nNguồn:" if answer.found else "\nTài liệu có thể liên quan:")
         for number, source in enumerate(citations, 1):
-            click.echo(f"  {number}. {source.title} — {source.section}")
+            click.echo(f"  {number}. {source.citation or source.title}")
 
 
 @click.command(name="ask")
@@ -90,7 +113,11 @@ def _print_answer(answer) -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Tệp câu hỏi JSONL (mỗi dòng có 'id' và 'question'); in một kết quả mỗi dòng.",
 )
-@click.option("--kind", type=click.Choice(["plan", "lesson"]), help="Chỉ tìm trong kế hoạch hoặc bài học.")
+@click.option(
+    "--kind",
+    type=click.Choice(["plan", "lesson"]),
+    help="Chỉ tìm trong văn bản (plan: kế hoạch, văn bản pháp luật) hoặc bài học (lesson).",
+)
 @click.option("--doc", "doc_id", help="Chỉ tìm trong một tài liệu (mã tài liệu, vd. tinh-nghe-an).")
 @click.option("--explain", is_flag=True, help="In thêm từng bước xử lý câu hỏi (hiểu, tìm, quyết định, soạn).")
 def ask(
@@ -136,7 +163,7 @@ def ask(
 _COLUMNS = [("hit1", "hit@1"), ("hit5", "hit@5"), ("mrr10", "MRR@10"), ("answer_ok", "answer_ok"), ("refuse", "refuse")]
 _ROW_NAMES = {
     "overall": "Tất cả",
-    "kind:plan": "Kế hoạch (plan)",
+    "kind:plan": "Văn bản (plan)",
     "kind:lesson": "Bài học (lesson)",
     "kind:any": "Bất kỳ (any)",
     "kind:none": "Ngoài phạm vi (none)",

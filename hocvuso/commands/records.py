@@ -72,19 +72,57 @@ def _shown_url(settings) -> str:
 
 
 @evidence.command(name="verify")
-def verify() -> None:
-    """Kiểm tra chuỗi băm minh chứng; mã thoát khác 0 nếu có sự kiện bị sửa hoặc xoá."""
+@click.option("--checkpoint", "checkpoint_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Tệp điểm mốc đã lưu (từ `hocvuso evidence checkpoint`): sổ phải đúng là sổ đó, chỉ được ghi thêm.")
+@click.option("--public-key", help="Khóa công khai để kiểm tra chữ ký (mặc định: khóa của máy chủ này).")
+def verify(checkpoint_file: Path | None, public_key: str | None) -> None:
+    """Kiểm tra sổ minh chứng; mã thoát khác 0 nếu có sự kiện bị sửa, xoá, chèn hoặc sổ bị cắt ngắn."""
+    from bot.checkpoint import CheckpointError, VerifierKey, parse
     from bot.evidence import EvidenceLog
 
+    checkpoint = key = None
+    try:
+        if checkpoint_file is not None:
+            checkpoint = parse(checkpoint_file.read_text(encoding="utf-8"))
+        if public_key:
+            key = VerifierKey.parse(public_key)
+    except (CheckpointError, UnicodeDecodeError) as error:
+        raise click.ClickException(f"Không đọc được điểm mốc: {error}") from error
     with _services() as services:
-        result = EvidenceLog(services.db).verify()
+        result = EvidenceLog(services.db).verify(checkpoint, key)
     if result.ok:
         click.echo(result.reason)
         return
-    click.echo(f"Chuỗi minh chứng KHÔNG toàn vẹn, lỗi đầu tiên tại sự kiện #{result.first_bad}.", err=True)
+    if result.first_bad is not None:
+        click.echo(f"Chuỗi minh chứng KHÔNG toàn vẹn, lỗi đầu tiên tại sự kiện #{result.first_bad}.", err=True)
+    else:
+        click.echo("Sổ minh chứng KHÔNG khớp điểm mốc đã ký.", err=True)
     click.echo(result.reason, err=True)
     click.echo(f"Đã kiểm tra hợp lệ {result.checked} sự kiện trước đó.", err=True)
     raise SystemExit(1)
+
+
+@evidence.command(name="checkpoint")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Ghi điểm mốc vào tệp này (mặc định: in ra màn hình).")
+def checkpoint(out: Path | None) -> None:
+    """Ký một điểm mốc của sổ minh chứng (số sự kiện, mã gốc Merkle, thời điểm) để lưu giữ ngoài máy chủ."""
+    from bot.checkpoint import CheckpointError
+    from bot.evidence import EvidenceError, EvidenceLog
+
+    with _services() as services:
+        log_ = EvidenceLog(services.db)
+        try:
+            signed = log_.checkpoint()
+            document = signed.document(log_.key.verifier(signed.origin), services.settings.timezone)
+        except (EvidenceError, CheckpointError) as error:
+            raise click.ClickException(str(error)) from error
+    if out is None:
+        click.echo(document, nl=False)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(document, encoding="utf-8")
+    click.echo(f"Đã ký điểm mốc {signed.size} sự kiện vào {out}. Hãy lưu tệp này ở nơi khác máy chủ (hoặc in ra).")
 
 
 @evidence.command(name="export")

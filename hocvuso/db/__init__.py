@@ -30,6 +30,9 @@ class Database:
     def __init__(self, engine: Engine):
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # The key that seals evidence events and signs checkpoints (bot.checkpoint.EvidenceKey),
+        # attached by hocvuso.services.Services; kept outside the database on purpose.
+        self.evidence_key = None
 
     @classmethod
     def from_settings(cls, settings) -> Database:

@@ -15,12 +15,14 @@ from sqlalchemy import (
     JSON,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -81,6 +83,11 @@ class QuizAttempt(Base):
     """One quiz run by one user: the questions drawn, the option order shown, progress and score."""
 
     __tablename__ = "quiz_attempts"
+    # Added in 0003: the database itself keeps one open attempt per user, whatever races.
+    __table_args__ = (
+        Index("uq_quiz_attempts_open_user", "user", unique=True,
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user: Mapped[str] = mapped_column(String(64), index=True)
@@ -139,6 +146,8 @@ class EvidenceEvent(Base):
     data: Mapped[str] = mapped_column(Text)  # canonical JSON
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # Added in 0003: HMAC of ``hash`` under the evidence key (None: written before seals existed).
+    seal: Mapped[str | None] = mapped_column(String(64))
 
 
 class EvidenceHead(Base):
@@ -153,6 +162,8 @@ class EvidenceHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # always 1
     last_id: Mapped[int] = mapped_column(default=0)
     last_hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
+    # Added in 0003: the log's identity, the first line of its checkpoints.
+    origin: Mapped[str | None] = mapped_column(String(200))
 
 
 class ApiKey(Base):
@@ -179,6 +190,37 @@ class ProcessedUpdate(Base):
     channel: Mapped[str] = mapped_column(String(32))
     update_id: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+# --- Added in revision 0003: signed checkpoints of the evidence log, dashboard sessions ---
+
+
+class EvidenceCheckpoint(Base):
+    """A signed checkpoint (size and Merkle root) of the evidence log, as a C2SP signed note."""
+
+    __tablename__ = "evidence_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    origin: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int]
+    root_hash: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text)
+
+
+class DashboardSession(Base):
+    """A signed-in dashboard session; the cookie holds a random token, stored here as SHA-256.
+
+    Deleting the row (logout, key revoked) ends the session at once.
+    """
+
+    __tablename__ = "dashboard_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
 
 
 # --- Unanswered questions (the trainers' inbox) -------------------------------------------

@@ -1,7 +1,7 @@
 """Units added by administrators, beside the deployment's units.yaml.
 
 Revision ID: 0004
-Revises: 0005
+Revises: 0003
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0005"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

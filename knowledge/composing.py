@@ -100,7 +100,7 @@ def choose(query: Query, retriever, ranked) -> tuple[int, int, str] | None:
         asked = {t: w * NAMING_WEIGHT if t in naming else w for t, w in terms.items()}
         # The section path is context every sentence of the passage shares.
         context = _terms(chunk.section)
-        lines = chunk.text.split("\n")
+        lines = chunk.own_text().split("\n")  # without the headings repeated for context
         for l_index, line in enumerate(lines):
             for unit in _units(line):
                 held = context | _terms(unit)
@@ -130,7 +130,7 @@ def choose(query: Query, retriever, ranked) -> tuple[int, int, str] | None:
 
 def extract(query: Query, retriever, chunk: Chunk, l_index: int, unit: str) -> str | None:
     """The answer text around the chosen sentence of ``chunk``."""
-    lines = chunk.text.split("\n")
+    lines = chunk.own_text().split("\n")  # without the headings repeated for context
     if is_signature(chunk):
         return signer_sentence(chunk.text)  # asked who signed
     # A heading that shares at most a word with the question ("Lưu ý an toàn" for "công

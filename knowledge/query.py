@@ -29,7 +29,8 @@ from knowledge.vocabulary import (
     SPELLINGS,
 )
 
-_TOKEN_RE = re.compile(r"\w+|[^\w\s]+")
+# A document symbol ("57-NQ/TW", "923/QĐ-TTg") or a date is one token, never rewritten.
+_TOKEN_RE = re.compile(r"\w+(?:[-/.]\w+)+|\w+|[^\w\s]+")
 _PLACE_KIND_RE = re.compile(r"^(?:tỉnh|thành phố|xã|phường|huyện|quận|thị xã|thị trấn)\s+", re.IGNORECASE)
 PLACE_KINDS = frozenset("tinh tp xa phuong huyen quan".split())
 # Function words left out of an initialism ("Văn hóa, Thể thao và Du lịch" -> VHTTDL).

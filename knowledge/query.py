@@ -149,42 +149,51 @@ def _is_shouted(token: str) -> bool:
     return len(token) >= 2 and token.isalpha() and token.isupper()
 
 
+def _replacement(token: str, previous: str, short_forms: ShortForms | None, known) -> str | None:
+    """What one typed word stands for in the documents' words, or None to keep it.
+
+    Order matters: a word in capitals (or after "tỉnh", "xã") is first a short form of a
+    document's name ("ĐT" is Đồng Tháp, "đt" is điện thoại); then chat spellings, spelling
+    variants, words read by the word before them, capital-only and plain abbreviations;
+    last, a word the corpus never uses may be a short form typed in lower case ("vpdp").
+    """
+    lowered, folded = token.lower(), fold(token)
+    if token.isalpha() and len(token) == 1 and token.isupper():
+        return None  # "mục V", "điểm A": not chat
+    shouted_or_placed = _is_shouted(token) or previous in PLACE_KINDS
+    if short_forms and shouted_or_placed and token not in CAPITAL_ABBREVIATION_WORDS and short_forms.get(token):
+        return short_forms.get(token)
+    if lowered in CHAT_SPELLINGS:
+        return CHAT_SPELLINGS[lowered]
+    if lowered in SPELLINGS:
+        return SPELLINGS[lowered]
+    if folded in CONTEXTUAL:
+        entry = CONTEXTUAL[folded]
+        return entry["means"] if previous in entry["after"] else entry["default"]
+    if token in CAPITAL_ABBREVIATION_WORDS:
+        return CAPITAL_ABBREVIATION_WORDS[token]
+    if folded in ABBREVIATION_WORDS:
+        return ABBREVIATION_WORDS[folded]
+    if short_forms and token.isalpha() and known is not None and not known(folded):
+        return short_forms.get(token)
+    return None
+
+
 def rewrite(question: str, short_forms: ShortForms | None = None, known=None) -> tuple[str, list[tuple[str, str]]]:
     """The question in the documents' words, and the (typed, replacement) pairs applied.
 
     ``known(token)`` tells whether the corpus uses a folded word: an unknown lower-case
     word may still be a short form ("vpdp").
     """
-    tokens = _TOKEN_RE.findall(nfc(question))
     out: list[str] = []
     applied: list[tuple[str, str]] = []
     previous = ""
-    for token in tokens:
-        lowered, folded = token.lower(), fold(token)
-        replacement = None
-        after_kind = previous in PLACE_KINDS
-        if token.isalpha() and len(token) == 1 and token.isupper():
-            replacement = None  # "mục V", "điểm A": not chat
-        elif short_forms and (_is_shouted(token) or after_kind) and short_forms.get(token) and token not in CAPITAL_ABBREVIATION_WORDS:
-            replacement = short_forms.get(token)
-        elif lowered in CHAT_SPELLINGS:
-            replacement = CHAT_SPELLINGS[lowered]
-        elif lowered in SPELLINGS:
-            replacement = SPELLINGS[lowered]
-        elif folded in CONTEXTUAL:
-            entry = CONTEXTUAL[folded]
-            replacement = entry["means"] if previous in entry["after"] else entry["default"]
-        elif token in CAPITAL_ABBREVIATION_WORDS:
-            replacement = CAPITAL_ABBREVIATION_WORDS[token]
-        elif folded in ABBREVIATION_WORDS:
-            replacement = ABBREVIATION_WORDS[folded]
-        elif short_forms and token.isalpha() and known is not None and not known(folded) and short_forms.get(token):
-            replacement = short_forms.get(token)
+    for token in _TOKEN_RE.findall(nfc(question)):
+        replacement = _replacement(token, previous, short_forms, known)
         if replacement is not None:
             applied.append((token, replacement))
             token = replacement
-        if token:
-            out.extend(token.split())
+        out.extend(token.split())
         if token and token[-1].isalnum():
             previous = fold(token.split()[-1])
     return _rewrite_phrases(out, applied), applied

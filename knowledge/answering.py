@@ -45,7 +45,8 @@ class Answerer:
         chunk = candidates[chosen[0]][0] if chosen else None
         decision = decide(query, retriever, chunk)
         note(("decide", decision))
-        log.debug("decision %s %s for %r", decision.answer, decision.reason, question)
+        # Never the question itself: people type phone numbers and names into it.
+        log.debug("decision %s %s %s", decision.answer, decision.reason or "-", decision.signals)
         text = self.compose(query, retriever, candidates, chosen) if decision.answer else None
         note(("compose", text))
         if not text:

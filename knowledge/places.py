@@ -1,5 +1,6 @@
-"""Names of Vietnam's provinces and centrally run cities, to spot questions about places
-the knowledge base has no document for ("kế hoạch của tỉnh Cà Mau")."""
+"""Names of Vietnam's provinces and centrally run cities, and of countries people ask
+about, to spot questions about places the knowledge base has no document for ("kế hoạch
+của tỉnh Cà Mau", "xin visa đi Hàn Quốc")."""
 
 from __future__ import annotations
 
@@ -17,10 +18,17 @@ Ninh Thuận|Phú Thọ|Phú Yên|Quảng Bình|Quảng Nam|Quảng Ngãi|Quản
 Tây Ninh|Thái Bình|Thái Nguyên|Thanh Hóa|Thành phố Hồ Chí Minh|Hồ Chí Minh|Sài Gòn|Thừa Thiên Huế|Huế|
 Tiền Giang|Trà Vinh|Tuyên Quang|Vĩnh Long|Vĩnh Phúc|Yên Bái
 """
-_NAMES = sorted({name.strip() for name in PROVINCES.split("|") if name.strip()}, key=len, reverse=True)
+# Countries people ask about (work, study, visas); names that are also Vietnamese words or
+# given names ("Anh", "Đức", "Nga", "Mỹ") are left out.
+COUNTRIES = """
+Hàn Quốc|Nhật Bản|Trung Quốc|Đài Loan|Thái Lan|Campuchia|Lào|Singapore|Malaysia|Hoa Kỳ|Canada|Úc
+"""
+_NAMES = sorted(
+    {name.strip() for name in (PROVINCES + "|" + COUNTRIES).split("|") if name.strip()}, key=len, reverse=True
+)
 # Folded, some names are also common words ("hai phòng" = two offices, "hòa bình" = peace):
 # without diacritics they count only after "tỉnh" or "thành phố".
-_COMMON_WORDS = {"hai phong", "hoa binh", "hue", "long an", "ha nam", "an giang"}
+_COMMON_WORDS = {"hai phong", "hoa binh", "hue", "long an", "ha nam", "an giang", "lao", "uc"}
 
 
 def _alternation(names) -> str:

@@ -29,6 +29,7 @@ from api.metrics import Metrics, MetricsMiddleware
 from api.routes import (
     admin,
     ask,
+    certificates,
     dashboard,
     documents,
     evidence,
@@ -127,7 +128,8 @@ def create_app(services: Services | None = None) -> FastAPI:
     app.state.store_client = None  # the Chroma client of the health check, built on first use
 
     install_error_handlers(app)
-    for module in (health, ask, documents, quiz, stats, unanswered, reports, evidence, admin, dashboard, webhooks):
+    for module in (health, ask, documents, quiz, certificates, stats, unanswered, reports, evidence, admin, dashboard,
+                   webhooks):
         app.include_router(module.router)
     install_docs(app)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")

@@ -4,13 +4,30 @@ from __future__ import annotations
 
 import time
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+DELIVERY_GAUGES = {
+    "inbox_pending": "Chat updates stored and not yet processed.",
+    "inbox_lag_seconds": "Age in seconds of the oldest update not yet processed (processing lag).",
+    "outbox_pending": "Replies written and not yet accepted by the Bot API.",
+    "outbox_failed": "Replies the Bot API refused for good (kept until pruned).",
+    "outbox_retries": "Failed send attempts that were retried (replies kept until pruned).",
+    "workers_live": "Worker slots reporting in time.",
+    "workers_stuck": "Worker slots silent or busy on one update for too long.",
+}
 
 
 class Metrics:
@@ -34,11 +51,22 @@ class Metrics:
             "hocvuso_quiz_attempts", "Web quiz attempts, by event.",
             ["event"], registry=self.registry,
         )
+        # Chat delivery, read from the database at each scrape (shared by every process).
+        self.delivery = {
+            name: Gauge(f"hocvuso_{name}", help_text, registry=self.registry)
+            for name, help_text in DELIVERY_GAUGES.items()
+        }
         # Show the series at zero before the first event, so dashboards have a baseline.
         for outcome in ("answered", "unanswered"):
             self.questions.labels(outcome=outcome)
         for event in ("started", "completed"):
             self.quiz_attempts.labels(event=event)
+
+    def set_delivery(self, snapshot: dict) -> None:
+        """Set the delivery gauges from :func:`bot.delivery.monitor.snapshot`."""
+        for name, gauge in self.delivery.items():
+            value = snapshot[name]
+            gauge.set(len(value) if isinstance(value, list) else value)
 
     def render(self) -> bytes:
         """The registry in the Prometheus text format."""

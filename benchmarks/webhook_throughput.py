@@ -10,10 +10,10 @@ a question, /quiz, five answers, /ketqua. Reported per channel:
 - processed/s: updates fully answered (core, evidence events, replies sent), measured
   until every session's last reply reached the fake server.
 
-Telegram replies go through PTB's AIORateLimiter, which keeps to Telegram's limit of
-about 30 messages per second across chats: that cap, not the machine, bounds the
-Telegram figure once sessions send more than 30 replies a second. The Zalo path has
-no such limiter and shows what the machine itself sustains.
+Updates are acknowledged once stored in the inbox; the worker inside ``hocvuso serve``
+answers them. Telegram replies leave the outbox at most 30 a second (Telegram's limit
+across chats): that cap, not the machine, bounds the Telegram figure once sessions
+send more than 30 replies a second. Zalo has no such cap.
 
 Usage: python benchmarks/webhook_throughput.py [--sessions 30] [--concurrency 32] [--timeout 300]
 """

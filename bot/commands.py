@@ -21,6 +21,7 @@ START, HELP, ASK, QUIZ, TOPICS, RESULTS, UNIT, CANCEL = (
 CHOICE, ANSWER, RESTART, RESUME, QUESTION, UNKNOWN, EMPTY = (
     "choice", "answer", "restart", "resume", "question", "unknown", "empty"
 )
+CERTIFICATE = "certificate"
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ _SLASH = {
     "donvi": UNIT, "unit": UNIT,
     "huy": CANCEL, "cancel": CANCEL, "dung": CANCEL,
     "tieptuc": RESUME, "continue": RESUME,
+    "chungnhan": CERTIFICATE, "certificate": CERTIFICATE,
 }
 
 # Whole messages (folded words) that mean a command without the slash.
@@ -56,11 +58,14 @@ _PHRASES = {
     CANCEL: {"huy", "huy bai", "huy quiz", "huy bai thi", "dung lam bai", "dung quiz"},
     UNIT: {"don vi", "donvi", "dang ky don vi", "khai bao don vi"},
     RESUME: {"tiep tuc", "tieptuc", "lam tiep", "lam tiep bai", "tiep tuc lam bai"},
+    CERTIFICATE: {"chung nhan", "chungnhan", "giay chung nhan", "nhan chung nhan", "nhan giay chung nhan"},
 }
 _PHRASE_TO_COMMAND = {phrase: name for name, phrases in _PHRASES.items() for phrase in phrases}
 
 # Without a slash, "quiz <topic>" starts a quiz only with these leading words.
 _QUIZ_PREFIXES = ("quiz", "trac nghiem", "lam bai trac nghiem", "lam quiz")
+# Without a slash, "chứng nhận <tên>" asks for a certificate printed with that name.
+_CERTIFICATE_PREFIXES = ("chung nhan", "nhan chung nhan", "giay chung nhan")
 # Without a slash, "đơn vị <tên>" registers a unit only when the name starts like a
 # unit's name, so "đơn vị nào chủ trì kế hoạch" stays a question.
 _UNIT_PREFIXES = ("don vi", "donvi", "dang ky don vi", "khai bao don vi")
@@ -103,6 +108,8 @@ def parse_text(text: str) -> Command:
         return Command(_PHRASE_TO_COMMAND[folded])
     if arg := _after_prefix(text, _QUIZ_PREFIXES):
         return Command(QUIZ, arg)
+    if arg := _after_prefix(text, _CERTIFICATE_PREFIXES):
+        return Command(CERTIFICATE, arg)
     # Space out the first colon so "đơn vị: Trường ..." splits like "đơn vị : Trường ...".
     if (arg := _after_prefix(re.sub(r"\s*:\s*", " : ", text, count=1), _UNIT_PREFIXES)) and _looks_like_unit(arg):
         return Command(UNIT, arg.lstrip(":").strip())

@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot import commands as cmd
 from bot import texts, unanswered
+from bot.certificates import CertificateError, Certificates
 from bot.evidence import EvidenceError, EvidenceLog
 from bot.identity import pseudonym
 from bot.messages import Button, Citation, IncomingMessage, Reply
@@ -81,6 +82,8 @@ class Assistant:
         self.units = units if units is not None else UnitCatalog(load_units(settings.knowledge_dir), db)
         self.quiz = QuizEngine(bank, db, self.evidence, settings.quiz, rng=rng, clock=clock, courses=courses)
         self._secret = settings.pseudonym_secret.get_secret_value()
+        titles = {topic.id: topic.name for topic in bank.topics.values()}
+        self.certificates = Certificates(db, self.evidence, settings.quiz.pass_ratio, titles)
 
     def handle(self, msg: IncomingMessage) -> list[Reply]:
         """Answer one message; raise AssistantUnavailable when storage or retrieval fails."""
@@ -131,9 +134,39 @@ class Assistant:
             if pending is not None:
                 return self._during_quiz(user, channel, unit, command.arg, pending)
             return [self._ask(user, channel, unit, command.arg)]
+        if name == cmd.CERTIFICATE:
+            return [self._certificate(user, command.arg)]
         if name == cmd.EMPTY:
             return [Reply(texts.NO_TEXT)]
         return [Reply(texts.unknown_command(command.arg))]
+
+    # Certificates
+
+    def _certificate(self, user: str, name: str) -> Reply:
+        """Issue the certificate of the latest passed attempt, printed with ``name`` (asked for when missing)."""
+        latest = self.certificates.latest_pass(user)
+        if latest is None:
+            return Reply(texts.CERTIFICATE_NONE)
+        attempt_id, topic = latest
+        if not name:
+            owned = self.certificates.owned_by(user)
+            if owned and owned[0].attempt_id == attempt_id:
+                return Reply(texts.certificate_list([self._certificate_line(view) for view in owned]))
+            return Reply(texts.certificate_ask_name(self.certificates.topic_title(topic)))
+        try:
+            view = self.certificates.issue(user, attempt_id, name)
+        except CertificateError as error:
+            return Reply(str(error))
+        base = self.settings.api.public_url.rstrip("/")
+        return Reply(texts.certificate_issued(
+            view.display_name, view.topic_title, view.score, view.total, view.code,
+            f"{base}/v1/certificates/{view.code}/pdf" if base else "", f"{base}/verify/{view.code}" if base else "",
+        ))
+
+    def _certificate_line(self, view) -> str:
+        base = self.settings.api.public_url.rstrip("/")
+        where = f": {base}/verify/{view.code}" if base else ""
+        return f"{view.topic_title}, {view.score}/{view.total}, mã {view.code}{where}"
 
     # Users and units
 

@@ -44,6 +44,7 @@ EVENT_TYPES = {
     "quiz_answered": "Trả lời câu trắc nghiệm",
     "quiz_completed": "Hoàn thành trắc nghiệm",
     "unit_registered": "Đăng ký đơn vị",
+    "certificate_issued": "Cấp giấy chứng nhận",
 }
 
 # Titles of the local time column by zone; other zones are titled by their IANA name.

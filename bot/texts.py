@@ -27,6 +27,7 @@ HELP = (
     "ví dụ: /tracnghiem lừa đảo\n"
     "• /chude – xem các chủ đề theo từng khóa học\n"
     "• /ketqua – xem kết quả các bài đã làm\n"
+    "• /chungnhan <tên> – nhận giấy chứng nhận cho bài đã đạt, ví dụ: /chungnhan Nguyễn Văn An\n"
     "• /donvi <tên đơn vị> – khai báo xã/phường, cơ quan, ví dụ: /donvi Xã Nghĩa Trung\n"
     "• /tieptuc – làm tiếp bài trắc nghiệm đang dở; /huy – hủy bài đang làm\n"
     "• /batdau – về màn hình chính; /huongdan – xem hướng dẫn này\n"
@@ -154,7 +155,7 @@ def quiz_result(score: int, total: int, passed: bool, needed: int) -> str:
     percent = round(100 * score / total) if total else 0
     lines = [f"Hoàn thành bài trắc nghiệm: đúng {score}/{total} câu ({percent}%)."]
     if passed:
-        lines.append("🎉 Chúc mừng bà con đã đạt!")
+        lines.append("🎉 Chúc mừng bà con đã đạt! Gõ /chungnhan kèm tên để nhận giấy chứng nhận.")
     else:
         lines.append(
             f"Bà con chưa đạt (cần đúng ít nhất {needed}/{total} câu). "
@@ -236,3 +237,39 @@ def choose_hint(count: int) -> str:
 def format_time(moment: datetime, zone: str) -> str:
     """A UTC time in the local time zone ``zone``, e.g. 14/05/2025 09:30."""
     return moment.astimezone(ZoneInfo(zone)).strftime("%d/%m/%Y %H:%M")
+
+
+# Certificates
+
+CERTIFICATE_NONE = (
+    "Bà con chưa có bài trắc nghiệm nào đạt. Làm một bài (/tracnghiem) và trả lời đúng từ 80 % trở lên "
+    "là nhận được giấy chứng nhận."
+)
+
+
+def certificate_ask_name(topic_title: str) -> str:
+    """Asked before issuing: the name is printed on the certificate, and stored only there."""
+    return (
+        f"Bà con đã đạt bài trắc nghiệm «{topic_title}». Để nhận giấy chứng nhận, gõ /chungnhan kèm tên muốn "
+        "in trên giấy, ví dụ: /chungnhan Nguyễn Văn An. Tên chỉ in trên giấy chứng nhận, không gắn với tài "
+        "khoản trò chuyện."
+    )
+
+
+def certificate_issued(name: str, topic_title: str, score: int, total: int, code: str,
+                       pdf_url: str, verify_url: str) -> str:
+    """The certificate's details with where to download and check it."""
+    lines = [
+        f"Giấy chứng nhận của {name}: đạt bài trắc nghiệm «{topic_title}» ({score}/{total} câu đúng).",
+        f"Mã xác minh: {code}",
+    ]
+    if pdf_url:
+        lines += [f"Tải giấy chứng nhận (PDF): {pdf_url}", f"Ai cũng kiểm tra được tại: {verify_url}"]
+    else:
+        lines.append("Cán bộ phụ trách kiểm tra được giấy chứng nhận bằng mã này trên trang kiểm tra của đơn vị.")
+    return "\n".join(lines)
+
+
+def certificate_list(lines: list[str]) -> str:
+    """The user's certificates, one line each."""
+    return "Giấy chứng nhận của bà con:\n" + "\n".join(f"• {line}" for line in lines)

@@ -30,6 +30,8 @@ COMMANDS = [
     ("hocvuso.commands.records", "stats"),
     ("hocvuso.commands.reports", "report"),
     ("hocvuso.commands.channels", "bot"),
+    ("hocvuso.commands.channels", "worker"),
+    ("hocvuso.commands.channels", "maintenance"),
     ("hocvuso.commands.api", "serve"),
     ("hocvuso.commands.api", "keys"),
 ]

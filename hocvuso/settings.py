@@ -65,6 +65,8 @@ class APISettings(BaseModel):
     cors_origins: list[str] = Field(default_factory=list)
     max_question_chars: int = 1000
     session_secret: SecretStr = SecretStr("")
+    # The service's public address (https://tenmien.vn): links to certificates sent in chat.
+    public_url: str = ""
     # Largest request body of any route, counted as it streams in (413 above it).
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
     # Deepest nesting of JSON arrays and objects in a request body (400 above it).
@@ -72,6 +74,9 @@ class APISettings(BaseModel):
     # Cookies carry the Secure flag: "auto" when the request came over HTTPS (directly or
     # X-Forwarded-Proto from a trusted proxy), "always" or "never".
     secure_cookies: Literal["auto", "always", "never"] = "auto"
+
+    # Process stored chat updates inside the API process too (`hocvuso serve --no-worker` turns it off).
+    run_worker: bool = True
 
 
 class EvidenceSettings(BaseModel):
@@ -98,6 +103,9 @@ class Settings(BaseSettings):
     # (made on first run by load_settings); there is no published default.
     pseudonym_secret: SecretStr = SecretStr("")
     max_message_chars: int = 2000
+    # Flood control per chat user: at most this many messages per window (bot/channels/throttle.py).
+    flood_limit: int = Field(default=12, ge=1)
+    flood_window_seconds: float = Field(default=20.0, gt=0)
     # IANA time zone of the calendar days in statistics and evidence exports.
     timezone: str = DEFAULT_TIMEZONE
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)

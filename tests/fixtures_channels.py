@@ -17,8 +17,8 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from functools import cached_property
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -33,13 +33,13 @@ BOT_TOKEN = "123456:TEST-token"
 class FakeBotApi:
     """A loopback Bot API server: ``POST /bot<token>/<method>``; subclasses answer methods."""
 
-    def __init__(self, token: str = BOT_TOKEN):
+    def __init__(self, token: str = BOT_TOKEN, port: int = 0):
         self.token = token
         self.calls: list[tuple[str, dict]] = []
         self._updates: list[dict] = []
         self._failures: dict[str, list[tuple[int, dict]]] = {}
         self._changed = threading.Condition()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -158,7 +158,7 @@ class FakeBotApi:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_POST(self):  # noqa: N802 (http.server's naming)
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 status, answer = fake._dispatch(self.path, self.headers.get("Content-Type", ""), body)
                 data = json.dumps(answer).encode()
@@ -168,7 +168,7 @@ class FakeBotApi:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_POST  # noqa: N815
+            do_GET = do_POST
 
             def log_message(self, *args):
                 pass
@@ -181,8 +181,8 @@ class FakeTelegramApi(FakeBotApi):
 
     BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Trợ lý BDHVS", "username": "TroLyBdhvsBot"}
 
-    def __init__(self, token: str = BOT_TOKEN):
-        super().__init__(token)
+    def __init__(self, token: str = BOT_TOKEN, port: int = 0):
+        super().__init__(token, port)
         self._message_ids = itertools.count(1000)
 
     def parse(self, content_type: str, body: bytes) -> dict:
@@ -347,6 +347,36 @@ def lesson_ids(knowledge_dir: Path | None = None) -> set[str]:
     return {path.stem for path in ((knowledge_dir or PACKAGE_KNOWLEDGE_DIR) / "lessons").glob("*.md")}
 
 
+def free_port() -> int:
+    """A loopback port nobody listens on (for now)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def hocvuso_process(args: list[str], env: dict[str, str]):
+    """``hocvuso <args>`` in a subprocess; stopped with SIGINT at the end unless it already ended."""
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("hocvuso")), *args],
+        env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+        try:
+            _, stderr = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _, stderr = process.communicate()
+        if process.returncode not in (0, 137, -9):
+            print(stderr)  # shown by pytest for a failing test
+
+
 @contextlib.contextmanager
 def bot_process(channel: str, env: dict[str, str]):
     """``hocvuso bot <channel>`` in a subprocess; stopped with SIGINT, its exit code checked."""
@@ -364,6 +394,31 @@ def bot_process(channel: str, env: dict[str, str]):
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 0, stderr
+
+
+def deliver(services, module, *updates: dict) -> None:
+    """Store ``updates`` as the webhook does, process them all, send every reply (in this thread).
+
+    ``module`` is the channel module (``bot.channels.telegram`` or ``bot.channels.zalo``).
+    """
+    import asyncio
+
+    from bot.delivery import inbox
+    from bot.delivery.worker import Worker
+
+    for update in updates:
+        inbox.accept(services.db, module.CHANNEL, *module.intake_keys(update), update)
+    worker = Worker(services)
+    worker.drain()
+
+    async def send_all():
+        try:
+            while await worker.sender.send_due():
+                pass
+        finally:
+            await worker.sender.close()
+
+    asyncio.run(send_all())
 
 
 class EchoAssistant:

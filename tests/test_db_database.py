@@ -1,4 +1,4 @@
-"""The Database class on SQLite and PostgreSQL: migrations, sessions, UTC times, update de-duplication."""
+"""The Database class on SQLite and PostgreSQL: migrations, sessions, UTC times, update de-duplication at intake."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
-from hocvuso.db import MIGRATIONS_DIR, Database, mark_update_processed
+from bot.delivery import inbox
+from hocvuso.db import MIGRATIONS_DIR, Database
 from hocvuso.db.models import GENESIS_HASH, EvidenceHead, QuizAnswer, QuizAttempt, User
 from hocvuso.settings import load_settings
 
@@ -20,7 +21,10 @@ TABLES = {
     "evidence_events",
     "evidence_head",
     "api_keys",
-    "processed_updates",
+    "inbox_updates",
+    "outbox_messages",
+    "chat_options",
+    "worker_heartbeats",
     "units",
     "evidence_checkpoints",
     "dashboard_sessions",
@@ -28,21 +32,12 @@ TABLES = {
 }
 
 
-def newest_revision() -> str:
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    return ScriptDirectory.from_config(config).get_current_head()
-
-
 def test_migration_creates_every_table_and_the_chain_head(database):
     assert set(inspect(database.engine).get_table_names()) >= TABLES
     with database.session() as session:
         head = session.get(EvidenceHead, 1)
         assert (head.last_id, head.last_hash) == (0, GENESIS_HASH)
-        assert session.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == newest_revision()
+        assert session.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == _head_revision()
 
 
 def test_reopening_is_idempotent(database_url):
@@ -112,18 +107,27 @@ def test_answers_are_unique_per_question_and_need_their_attempt(database):
         session.add(QuizAnswer(attempt_id=attempt.id + 1000, **answer))
 
 
-def test_mark_update_processed_is_true_only_the_first_time(database):
-    assert mark_update_processed(database, "telegram", "42") is True
-    assert mark_update_processed(database, "telegram", "42") is False
-    assert mark_update_processed(database, "zalo", "42") is True
+def _head_revision() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(config).get_current_head()
 
 
-def test_mark_update_processed_under_concurrent_retries(database):
+def test_inbox_accepts_an_update_only_the_first_time(database):
+    assert inbox.accept(database, "telegram", "42", "7", {"update_id": 42}) is True
+    assert inbox.accept(database, "telegram", "42", "7", {"update_id": 42}) is False
+    assert inbox.accept(database, "zalo", "42", "7", {}) is True
+
+
+def test_inbox_accepts_once_under_concurrent_retries(database):
     results, barrier = [], threading.Barrier(6)
 
     def mark():
         barrier.wait()
-        results.append(mark_update_processed(database, "telegram", "777"))
+        results.append(inbox.accept(database, "telegram", "777", "7", {"update_id": 777}))
 
     threads = [threading.Thread(target=mark) for _ in range(6)]
     for thread in threads:

@@ -2,29 +2,30 @@
 replies of the knowledge base, and a message in the middle of a quiz.
 
 Real assistant core, real knowledge base (lexical) and SQLite, through each adapter:
-Telegram offline the PTB way (built updates, PTB's HTTP layer replaced by a recorder),
-Zalo against the fake Bot API server on loopback, and the terminal chat.
+Telegram and Zalo through the durable path (inbox, worker, outbox) against the fake Bot API
+servers on loopback, and the terminal chat.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import pytest
 from fixtures_channels import (
     BOT_TOKEN,
+    FakeTelegramApi,
     FakeZaloApi,
+    deliver,
     knowledge_data_dir,  # noqa: F401 (fixture)
     telegram_text_update,
     zalo_update,
 )
-from telegram import Update
-from test_telegram_channel import RecordingRequest
 
 from bot import texts
-from bot.channels.telegram import build_application
+from bot.channels import telegram as telegram_channel
+from bot.channels import zalo as zalo_channel
 from bot.channels.terminal import TerminalChat
-from bot.channels.zalo import build_bot
 from hocvuso.services import Services
 from hocvuso.settings import load_settings
 
@@ -33,33 +34,28 @@ USER = 777001
 
 @pytest.fixture
 def services(knowledge_data_dir, tmp_path):  # noqa: F811
-    with FakeZaloApi() as fake:
+    with FakeTelegramApi() as fake_telegram, FakeZaloApi() as fake_zalo:
         settings = load_settings(
             data_dir=knowledge_data_dir, database_url=f"sqlite:///{tmp_path / 'chat.db'}",
             embedding={"backend": "none"}, llm={"base_url": ""},
-            telegram={"token": BOT_TOKEN}, zalo={"token": BOT_TOKEN, "base_url": fake.url},
+            telegram={"token": BOT_TOKEN, "base_url": fake_telegram.url},
+            zalo={"token": BOT_TOKEN, "base_url": fake_zalo.url},
         )
         services = Services(settings)
-        services.fake_zalo = fake
+        services.fake_telegram, services.fake_zalo = fake_telegram, fake_zalo
+        services.update_ids = itertools.count(1)
         yield services
         services.close()
 
 
 def telegram(services, *messages: str) -> list[list[dict]]:
-    """Send ``messages`` through the Telegram adapter; the sent messages of each, in order."""
-    request = RecordingRequest()
+    """Send ``messages`` through the Telegram adapter; the messages sent back for each, in order."""
+    fake = services.fake_telegram
     replies = []
-
-    async def go():
-        application = build_application(services, polling=False, request=request)
-        async with application:
-            for number, text in enumerate(messages, start=1):
-                before = len(request.sent())
-                await application.process_update(Update.de_json(telegram_text_update(number, USER, text),
-                                                                application.bot))
-                replies.append(request.sent()[before:])
-
-    asyncio.run(go())
+    for text in messages:
+        before = len(fake.sent())
+        deliver(services, telegram_channel, telegram_text_update(next(services.update_ids), USER, text))
+        replies.append(fake.sent()[before:])
     return replies
 
 
@@ -67,18 +63,10 @@ def zalo(services, *messages: str) -> list[list[str]]:
     """Send ``messages`` through the Zalo adapter; the texts sent back for each, in order."""
     fake = services.fake_zalo
     replies = []
-
-    async def go():
-        bot = build_bot(services)
-        try:
-            for number, text in enumerate(messages, start=1):
-                before = len(fake.sent())
-                await bot.process_update(zalo_update(f"m{number}", "zalo-user-1", text))
-                replies.append([params["text"] for params in fake.sent()[before:]])
-        finally:
-            await bot.close()
-
-    asyncio.run(go())
+    for text in messages:
+        before = len(fake.sent())
+        deliver(services, zalo_channel, zalo_update(f"m{next(services.update_ids)}", "zalo-user-1", text))
+        replies.append([params["text"] for params in fake.sent()[before:]])
     return replies
 
 
@@ -95,14 +83,8 @@ def terminal(services, *messages: str) -> list[str]:
 
 
 def test_telegram_publishes_and_understands_the_vietnamese_commands(services):
-    request = RecordingRequest()
-
-    async def go():
-        async with build_application(services, polling=False, request=request) as application:
-            await application.post_init(application)
-
-    asyncio.run(go())
-    published = [c["command"] for c in request.sent("setMyCommands")[0]["commands"]]
+    asyncio.run(telegram_channel.publish_commands(services.settings))
+    published = [c["command"] for c in services.fake_telegram.sent("setMyCommands")[0]["commands"]]
     assert {"tracnghiem", "huongdan", "chude", "ketqua", "donvi"} <= set(published)
     assert not {"quiz", "help", "start"} & set(published)
 

@@ -1,5 +1,5 @@
-"""The Telegram adapter offline, the PTB way: built ``Update`` objects through
-``Application.process_update``, with PTB's HTTP layer replaced by a recorder.
+"""The Telegram adapter: updates stored in the inbox, processed by the worker, the
+replies sent from the outbox to a fake Bot API on loopback.
 
 The assistant here is a tiny stand-in with the core's shape; the end-to-end tests
 use the real core.
@@ -7,25 +7,22 @@ use the real core.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import logging
-import time
 from functools import cached_property
 
 import pytest
 from fixtures_channels import (
     BOT_TOKEN,
     FakeTelegramApi,
+    deliver,
     telegram_button_update,
     telegram_text_update,
 )
-from telegram import Update
-from telegram.request import BaseRequest
 
-from bot.channels import relay
-from bot.channels.telegram import MESSAGE_LIMIT, build_application
+from bot.channels import relay, telegram
+from bot.channels.telegram import MESSAGE_LIMIT
 from bot.core import AssistantUnavailable
+from bot.delivery import outbox
 from bot.messages import Button, Citation, IncomingMessage, Reply
 from hocvuso.services import Services
 from hocvuso.settings import load_settings
@@ -66,59 +63,25 @@ class TinyServices(Services):
         return TinyAssistant()
 
 
-class RecordingRequest(BaseRequest):
-    """PTB's network layer, offline: records each Bot API call and answers like Telegram."""
-
-    def __init__(self):
-        self.calls: list[tuple[str, dict]] = []
-
-    @property
-    def read_timeout(self) -> float:
-        return 1.0
-
-    async def initialize(self) -> None:
-        pass
-
-    async def shutdown(self) -> None:
-        pass
-
-    async def do_request(self, url, method, request_data=None, **timeouts) -> tuple[int, bytes]:
-        name = url.rsplit("/", 1)[-1]
-        params = request_data.parameters if request_data else {}
-        self.calls.append((name, params))
-        if name == "getMe":
-            result = FakeTelegramApi.BOT_USER
-        elif name == "sendMessage":
-            result = {"message_id": len(self.calls), "date": int(time.time()), "text": params["text"],
-                      "chat": {"id": params["chat_id"], "type": "private"}}
-        else:
-            result = True
-        return 200, json.dumps({"ok": True, "result": result}).encode()
-
-    def sent(self, method: str = "sendMessage") -> list[dict]:
-        return [params for name, params in self.calls if name == method]
+@pytest.fixture
+def fake():
+    with FakeTelegramApi() as server:
+        yield server
 
 
 @pytest.fixture
-def services(tmp_path):
-    settings = load_settings(data_dir=tmp_path, telegram={"token": BOT_TOKEN})
+def services(tmp_path, fake):
+    settings = load_settings(data_dir=tmp_path, telegram={"token": BOT_TOKEN, "base_url": fake.url})
     services = TinyServices(settings)
+    services.fake = fake
     yield services
     services.close()
 
 
-def run(services, *updates: dict, request: RecordingRequest | None = None) -> RecordingRequest:
-    """Process ``updates`` in order with an offline application; return the recorder."""
-    request = request or RecordingRequest()
-
-    async def go():
-        application = build_application(services, polling=False, request=request)
-        async with application:
-            for data in updates:
-                await application.process_update(Update.de_json(data, application.bot))
-
-    asyncio.run(go())
-    return request
+def run(services, *updates: dict) -> FakeTelegramApi:
+    """Store, process and answer ``updates`` in order; return the fake Bot API that got the calls."""
+    deliver(services, telegram, *updates)
+    return services.fake
 
 
 def test_start_sends_escaped_html_with_an_inline_keyboard(services):
@@ -197,7 +160,8 @@ def test_flooding_user_is_throttled_politely(services):
     texts = [s["text"] for s in request.sent()]
     assert len(services.assistant.seen) == limit + 1
     assert texts.count(relay.SLOW_DOWN) == 1  # told once, then silence
-    assert texts[-1].startswith("Bạn hỏi: người khác")
+    [other] = [s["text"] for s in request.sent() if s["chat_id"] == USER + 1]  # order holds per chat only
+    assert other.startswith("Bạn hỏi: người khác")
 
 
 def test_throttle_lets_a_user_back_in_once_the_window_has_passed():
@@ -219,3 +183,11 @@ def test_non_text_message_is_explained_without_the_core(services):
     request = run(services, update)
     assert [s["text"] for s in request.sent()] == [relay.TEXT_ONLY]
     assert services.assistant.seen == []
+
+
+def test_reply_refused_for_good_is_given_up_and_the_chat_goes_on(services):
+    services.fake.fail_next("sendMessage", 400, {"ok": False, "error_code": 400,
+                                                 "description": "Bad Request: chat not found"})
+    request = run(services, telegram_text_update(1, USER, "một"), telegram_text_update(2, USER, "hai"))
+    assert [s["text"].split("\n")[0] for s in request.sent()] == ["Bạn hỏi: một", "Bạn hỏi: hai"]
+    assert outbox.stats(services.db) == {"pending": 0, "failed": 1, "retries": 1}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -17,6 +18,7 @@ from fixtures_channels import (
 
 from api.app import create_app
 from bot.channels.telegram import COMMANDS
+from bot.delivery import outbox
 from hocvuso.cli import main
 from hocvuso.services import Services
 from hocvuso.settings import load_settings
@@ -132,7 +134,7 @@ def test_oversized_body_is_refused(client, fake):
     assert client.app.state.services.assistant.seen == []
 
 
-def test_unreachable_bot_api_leaves_the_webhook_unavailable_and_the_app_up(tmp_path, caplog):
+def test_unreachable_bot_api_still_stores_the_update_and_keeps_the_reply(tmp_path, caplog):
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{sock.getsockname()[1]}"
@@ -140,7 +142,12 @@ def test_unreachable_bot_api_leaves_the_webhook_unavailable_and_the_app_up(tmp_p
         "token": BOT_TOKEN, "webhook_secret": SECRET, "base_url": closed}))
     with TestClient(create_app(services)) as client:
         response = client.post("/webhooks/telegram", json=telegram_text_update(1, 7, "x"), headers=HEADERS)
-        assert response.status_code == 503
+        assert response.status_code == 200  # stored: Telegram need not send it again
         assert client.get("/openapi.json").status_code == 200
-    assert "Telegram channel not started" in caplog.text
+        deadline = time.monotonic() + 10
+        while outbox.stats(services.db)["retries"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert outbox.stats(services.db) == {"pending": 1, "failed": 0, "retries": 1}  # waits for a retry
+    assert "command menu not published" in caplog.text
+    assert [m.text for m in services.assistant.seen] == ["x"]
     services.close()

@@ -11,11 +11,12 @@ import logging
 from functools import cached_property
 
 import pytest
-from fixtures_channels import BOT_TOKEN, FakeZaloApi, zalo_update
+from fixtures_channels import BOT_TOKEN, FakeZaloApi, deliver, zalo_update
 
-from bot.channels import relay
-from bot.channels.zalo import MESSAGE_LIMIT, ZaloClient, ZaloError, build_bot
+from bot.channels import relay, zalo
+from bot.channels.zalo import MESSAGE_LIMIT, ZaloClient, ZaloError, intake_keys
 from bot.core import AssistantUnavailable
+from bot.delivery.worker import Worker
 from bot.messages import Button, Citation, IncomingMessage, Reply
 from hocvuso.services import Services
 from hocvuso.settings import load_settings
@@ -66,21 +67,21 @@ def services(tmp_path, fake):
 
 
 def poll(services, fake: FakeZaloApi, *updates: dict, replies: int) -> list[str]:
-    """Run the polling bot until it sent ``replies`` messages; return their texts."""
+    """Run the poller and a worker until ``replies`` messages were sent; return their texts."""
     for update in updates:
         fake.push_update(update)
 
     async def go():
-        bot = build_bot(services)
         stop = asyncio.Event()
-        polling = asyncio.create_task(bot.run_polling(stop))
+        worker = Worker(services)
+        tasks = [asyncio.create_task(worker.run(stop)),
+                 asyncio.create_task(zalo.poll(services, worker.notify, stop))]
         try:
             await asyncio.to_thread(fake.wait_for, "sendMessage", replies)
             await asyncio.to_thread(fake.wait_updates_taken)
         finally:
             stop.set()
-            await polling
-            await bot.close()
+            await asyncio.gather(*tasks)
 
     asyncio.run(go())
     return [params["text"] for params in fake.sent()]
@@ -172,12 +173,33 @@ def test_polling_stops_on_a_refused_token(tmp_path, fake):
     settings = load_settings(data_dir=tmp_path, zalo={"token": "ma-sai", "base_url": fake.url})
 
     async def go():
-        bot = build_bot(TinyServices(settings))
-        try:
-            await asyncio.wait_for(bot.run_polling(), timeout=10)
-        finally:
-            await bot.close()
+        await asyncio.wait_for(zalo.poll(TinyServices(settings), lambda: None, asyncio.Event()), timeout=10)
 
     with pytest.raises(ZaloError) as error:
         asyncio.run(go())
     assert error.value.code == 401
+
+
+def test_key_is_chat_and_message_id_so_equal_ids_in_two_chats_both_count(services, fake):
+    assert intake_keys(zalo_update("m1", USER, "a")) == (f"{USER}:m1", USER)
+    deliver(services, zalo, zalo_update("m1", USER, "chào"), zalo_update("m1", "nguoi-khac", "chào"),
+            zalo_update("m1", USER, "chào"))  # the last is a re-delivery of the first
+    assert sorted(m.user_id for m in services.assistant.seen) == sorted([USER, "nguoi-khac"])
+    assert sorted(s["chat_id"] for s in fake.sent()) == sorted([USER, "nguoi-khac"])
+
+
+def test_without_message_id_the_key_is_content_and_time(services, fake):
+    def without_id(text: str, date: int) -> dict:
+        update = zalo_update("", USER, text)
+        del update["message"]["message_id"]
+        update["message"]["date"] = date
+        return update
+
+    first = without_id("xin hỏi", 1_700_000_000_000)
+    again = without_id("xin hỏi", 1_700_000_000_000)
+    assert intake_keys(first) == intake_keys(again)
+    assert intake_keys(first) != intake_keys(without_id("xin hỏi", 1_700_000_001_000))
+    assert intake_keys(first) != intake_keys(without_id("câu khác", 1_700_000_000_000))
+    deliver(services, zalo, first, again, without_id("xin hỏi", 1_700_000_001_000),
+            without_id("câu khác", 1_700_000_000_000))
+    assert [m.text for m in services.assistant.seen] == ["xin hỏi", "xin hỏi", "câu khác"]

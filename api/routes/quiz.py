@@ -152,7 +152,7 @@ def issue_token(settings, attempt_id: int, user: str) -> str:
     return f"{attempt_id}.{_mac(settings, attempt_id, user)}"
 
 
-def _session(db, settings, token: str | None, user_id: str | None) -> tuple[int, str]:
+def quiz_session(db, settings, token: str | None, user_id: str | None) -> tuple[int, str]:
     """The attempt id and user a token stands for; 401 without one, 403 for a forged or foreign one."""
     if not token:
         raise ApiError(401, f"Cần mã phiên trắc nghiệm (tiêu đề {TOKEN_HEADER}) do máy chủ cấp khi bắt đầu lượt.",
@@ -184,7 +184,7 @@ def start(body: StartQuiz, quiz: QuizDep, db: DatabaseDep, settings: SettingsDep
     The user is the one of the token sent (a previous attempt's), else ``user_id``, else a new one.
     """
     if token:
-        user = _session(db, settings, token, body.user_id)[1]
+        user = quiz_session(db, settings, token, body.user_id)[1]
     else:
         user = _user(settings, body.user_id or "web-" + secrets.token_urlsafe(16))
     try:
@@ -206,7 +206,7 @@ def start(body: StartQuiz, quiz: QuizDep, db: DatabaseDep, settings: SettingsDep
 def current(quiz: QuizDep, db: DatabaseDep, settings: SettingsDep, token: QuizToken = None,
             user_id: UserIdQuery = None) -> dict:
     """The current question of the token's attempt, while it is open."""
-    attempt_id, user = _session(db, settings, token, user_id)
+    attempt_id, user = quiz_session(db, settings, token, user_id)
     question = quiz.current(user)
     if question is None or question["attempt_id"] != attempt_id:
         raise ApiError(404, "Bà con chưa có lượt trắc nghiệm nào đang làm.", "no_open_attempt")
@@ -218,7 +218,7 @@ def current(quiz: QuizDep, db: DatabaseDep, settings: SettingsDep, token: QuizTo
 def abandon(quiz: QuizDep, db: DatabaseDep, settings: SettingsDep, token: QuizToken = None,
             user_id: UserIdQuery = None) -> Response:
     """Abandon the token's attempt if it is still open."""
-    attempt_id, user = _session(db, settings, token, user_id)
+    attempt_id, user = quiz_session(db, settings, token, user_id)
     quiz.abandon(user, attempt_id)
     return Response(status_code=204)
 
@@ -228,7 +228,7 @@ def abandon(quiz: QuizDep, db: DatabaseDep, settings: SettingsDep, token: QuizTo
 def answer(attempt_id: AttemptId, body: AnswerQuestion, quiz: QuizDep, db: DatabaseDep,
            settings: SettingsDep, metrics: MetricsDep, token: QuizToken = None) -> dict:
     """Answer the current question; the feedback carries the next question or the final result."""
-    token_attempt, user = _session(db, settings, token, body.user_id)
+    token_attempt, user = quiz_session(db, settings, token, body.user_id)
     if token_attempt != attempt_id:
         raise ApiError(403, f"Mã phiên này không phải của lượt số {attempt_id}.", "bad_quiz_token")
     try:
@@ -251,6 +251,6 @@ def answer(attempt_id: AttemptId, body: AnswerQuestion, quiz: QuizDep, db: Datab
 def result(attempt_id: AttemptId, quiz: QuizDep, db: DatabaseDep, settings: SettingsDep,
            token: QuizToken = None, user_id: UserIdQuery = None) -> dict:
     """The score and outcome of the token's attempt."""
-    if _session(db, settings, token, user_id)[0] != attempt_id:
+    if quiz_session(db, settings, token, user_id)[0] != attempt_id:
         raise ApiError(404, f"Không tìm thấy lượt trắc nghiệm số {attempt_id} của bà con.", "attempt_not_found")
     return quiz.result(attempt_id)

@@ -1,21 +1,26 @@
 """Webhook routes of the chat channels: ``/webhooks/telegram`` and ``/webhooks/zalo``.
 
 Each checks the channel's secret header before reading anything (403 otherwise),
-refuses a body that is not a JSON object (400), and acknowledges at once; the
-update is answered in the background (Telegram: PTB's update queue; Zalo: a task).
-:func:`startup` and :func:`shutdown` are called by the app's lifespan.
+refuses a body that is not a JSON object or not an update (400), stores the update
+in the inbox and answers 200 only once it is committed (a platform re-sends what
+did not get 200). Workers answer it later (:mod:`bot.delivery`); :func:`startup`
+starts one in this process unless ``HOCVUSO_API__RUN_WORKER=false``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 
 from api.errors import ApiError, error_responses
+from bot.delivery.faults import crash_point
 
 log = logging.getLogger(__name__)
 
@@ -30,74 +35,86 @@ _RESPONSES = error_responses(400, 403, 404, 413, 503)
 
 @router.post("/telegram", responses=_RESPONSES, summary="Nhận cập nhật từ Telegram")
 async def telegram_webhook(request: Request) -> dict:
-    """Accept one Telegram update and queue it for the bot."""
+    """Store one Telegram update; answer 200 only once it is committed."""
     settings = request.app.state.services.settings.telegram
     _check_configured(settings, "Telegram")
     _check_secret(request, TELEGRAM_SECRET_HEADER, settings.webhook_secret.get_secret_value())
-    application = getattr(request.app.state, "telegram_app", None)
-    if application is None:
-        raise ApiError(503, "Kênh Telegram chưa sẵn sàng; vui lòng thử lại sau.", "unavailable")
     data = await _json_object(request)
 
-    from telegram import Update
+    from bot.channels.telegram import intake_keys
 
     try:
-        update = Update.de_json(data, application.bot)
-    except Exception:  # PTB raises whatever the malformed dict provokes
+        update_key, chat_key = intake_keys(data)
+    except ValueError:
         raise ApiError(400, "Cập nhật không đúng định dạng của Telegram.", "bad_request") from None
-    await application.update_queue.put(update)
+    await _store(request, "telegram", update_key, chat_key, data)
     return {"ok": True}
 
 
 @router.post("/zalo", responses=_RESPONSES, summary="Nhận cập nhật từ Zalo")
 async def zalo_webhook(request: Request) -> dict:
-    """Accept one Zalo update and answer it in the background."""
+    """Store one Zalo update; answer 200 only once it is committed."""
     settings = request.app.state.services.settings.zalo
     _check_configured(settings, "Zalo")
     _check_secret(request, ZALO_SECRET_HEADER, settings.webhook_secret.get_secret_value())
-    bot = getattr(request.app.state, "zalo_bot", None)
-    if bot is None:
-        raise ApiError(503, "Kênh Zalo chưa sẵn sàng; vui lòng thử lại sau.", "unavailable")
     data = await _json_object(request)
     # The documented body is {"ok": true, "result": <update>}; accept a bare update too.
     update = data.get("result", data)
-    if not isinstance(update, dict) or "event_name" not in update:
+    if not isinstance(update, dict) or not isinstance(update.get("event_name"), str):
         raise ApiError(400, "Cập nhật không đúng định dạng của Zalo.", "bad_request")
-    bot.dispatch(update)
+
+    from bot.channels.zalo import intake_keys
+
+    update_key, chat_key = intake_keys(update)
+    await _store(request, "zalo", update_key, chat_key, update)
     return {"ok": True}
 
 
+async def _store(request: Request, channel: str, update_key: str, chat_key: str, update: dict) -> None:
+    """Commit the update to the inbox (a repeat is dropped there) and wake the local worker."""
+    from bot.delivery import inbox
+
+    services = request.app.state.services
+    try:
+        await run_in_threadpool(inbox.accept, services.db, channel, update_key, chat_key, update)
+    except SQLAlchemyError:
+        # Not stored, so not acknowledged: the platform will send it again.
+        log.exception("%s update not stored", channel)
+        raise ApiError(503, "Chưa lưu được cập nhật; vui lòng gửi lại sau.", "unavailable") from None
+    crash_point("intake.after_commit")
+    worker = getattr(request.app.state, "worker", None)
+    if worker is not None:
+        worker.notify()
+
+
 async def startup(app: FastAPI) -> None:
-    """Start the channels that have a token; a channel that cannot start is logged and left off."""
+    """Publish the Telegram command menu and start this process's worker, if channels are on."""
     services = app.state.services
-    app.state.telegram_app = None
-    app.state.zalo_bot = None
-    if services.settings.telegram.token.get_secret_value():
-        from bot.channels.telegram import start_for_webhook
+    settings = services.settings
+    app.state.worker = None
+    app.state.worker_task = None
+    app.state.worker_stop = None
+    if settings.telegram.token.get_secret_value():
+        from bot.channels.telegram import publish_commands
 
-        try:
-            app.state.telegram_app = await start_for_webhook(services)
-        except Exception:
-            # Telegram unreachable or token refused: the rest of the API still serves.
-            log.exception("Telegram channel not started")
-    if services.settings.zalo.token.get_secret_value():
-        from bot.channels.zalo import build_bot
+        await publish_commands(settings)
+    channels_on = settings.telegram.token.get_secret_value() or settings.zalo.token.get_secret_value()
+    if channels_on and settings.api.run_worker:
+        from bot.delivery.worker import Worker
 
-        app.state.zalo_bot = build_bot(services)
+        stop = asyncio.Event()
+        worker = await run_in_threadpool(Worker, services)  # opens the database
+        app.state.worker, app.state.worker_stop = worker, stop
+        app.state.worker_task = asyncio.create_task(worker.run(stop))
 
 
 async def shutdown(app: FastAPI) -> None:
-    """Finish the updates in flight and close the channels."""
-    application = getattr(app.state, "telegram_app", None)
-    if application is not None:
-        from bot.channels.telegram import stop_for_webhook
-
-        await stop_for_webhook(application)
-        app.state.telegram_app = None
-    bot = getattr(app.state, "zalo_bot", None)
-    if bot is not None:
-        await bot.close()
-        app.state.zalo_bot = None
+    """Stop the worker: the update in hand commits or rolls back; unsent replies wait in the outbox."""
+    task = getattr(app.state, "worker_task", None)
+    if task is not None:
+        app.state.worker_stop.set()
+        await task
+        app.state.worker = app.state.worker_task = None
 
 
 def _check_configured(settings, name: str) -> None:
@@ -120,7 +137,7 @@ async def _json_object(request: Request) -> dict[str, Any]:
             raise ApiError(413, "Cập nhật gửi lên quá lớn.", "too_large")
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly nested JSON
         raise ApiError(400, "Nội dung gửi lên không phải JSON hợp lệ.", "bad_request") from None
     if not isinstance(data, dict):
         raise ApiError(400, "Nội dung gửi lên phải là một đối tượng JSON.", "bad_request")

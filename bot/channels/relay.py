@@ -1,24 +1,22 @@
 """What every chat channel does between receiving a message and showing the answer.
 
-A channel adapter turns its payload into an :class:`IncomingMessage`, asks
+A channel adapter turns its update into an :class:`IncomingMessage`, asks
 :meth:`Relay.replies` for the answer and renders the replies its own way. The relay
-drops repeated deliveries, throttles flooding users, explains that only text is
-read when a message has none (over-long text is refused by the core itself),
-runs the synchronous assistant core in a worker thread, and turns any failure into
-a short apology so the bot keeps running.
+throttles flooding users, explains that only text is read when a message has none
+(over-long text is refused by the core itself), and turns any failure into a short
+apology so the bot keeps running. It runs inside the worker's unit of work: the
+core's writes sit in a savepoint, so a failure undoes them and the apology stands alone.
+De-duplication is the inbox's job (:mod:`bot.delivery.inbox`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import weakref
 
 from bot import texts
 from bot.channels.throttle import Throttle, Verdict
 from bot.core import AssistantUnavailable
 from bot.messages import IncomingMessage, Reply
-from hocvuso.db import mark_update_processed
 
 log = logging.getLogger(__name__)
 
@@ -37,18 +35,11 @@ class Relay:
 
     def __init__(self, services, throttle: Throttle | None = None):
         self._services = services
-        self.throttle = throttle or Throttle()
+        settings = services.settings
+        self.throttle = throttle or Throttle(settings.flood_limit, settings.flood_window_seconds)
 
-    async def replies(self, msg: IncomingMessage) -> list[Reply]:
-        """The assistant's replies to ``msg``; empty for a repeated delivery or a silent drop."""
-        try:
-            if msg.update_id is not None and not await asyncio.to_thread(self._first_time, msg):
-                log.info("%s update %s delivered again: ignored", msg.channel, msg.update_id)
-                return []
-        except Exception:
-            log.exception("%s update %s: cannot record it as processed", msg.channel, msg.update_id)
-            return [Reply(APOLOGY)]
-
+    def replies(self, msg: IncomingMessage) -> list[Reply]:
+        """The assistant's replies to ``msg``; empty for a silently dropped flood message."""
         verdict = self.throttle.check(f"{msg.channel}:{msg.user_id}")
         if verdict is not Verdict.PASS:
             log.info("%s update %s: user throttled", msg.channel, msg.update_id)
@@ -58,33 +49,12 @@ class Relay:
             return [Reply(TEXT_ONLY)]
 
         try:
-            return await asyncio.to_thread(self._handle, msg)
+            # Building the assistant may itself fail (missing store, database down):
+            # it happens here, so the failure gets the apology too.
+            with self._services.db.session():
+                return self._services.assistant.handle(msg)
         except AssistantUnavailable as error:
             log.error("%s update %s: assistant unavailable: %s", msg.channel, msg.update_id, error)
         except Exception:
             log.exception("%s update %s: assistant failed", msg.channel, msg.update_id)
         return [Reply(APOLOGY)]
-
-    def _first_time(self, msg: IncomingMessage) -> bool:
-        return mark_update_processed(self._services.db, msg.channel, msg.update_id)
-
-    def _handle(self, msg: IncomingMessage) -> list[Reply]:
-        # Building the assistant may itself fail (missing store, database down):
-        # it happens here, inside the worker thread, so the failure gets the apology too.
-        return self._services.assistant.handle(msg)
-
-
-class UserLocks:
-    """One lock per user: a user's messages are answered in order, different users concurrently."""
-
-    def __init__(self):
-        # Weak values: a lock disappears once no message of that user is in flight.
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-
-    def __call__(self, user: str) -> asyncio.Lock:
-        """The lock of ``user``."""
-        lock = self._locks.get(user)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[user] = lock
-        return lock

@@ -1,19 +1,19 @@
-"""The assistant on Telegram, with python-telegram-bot v22.
+"""The assistant on Telegram: update parsing and reply rendering with python-telegram-bot v22.
 
-One PTB :class:`~telegram.ext.Application` serves both modes: long polling
-(``hocvuso bot telegram``) and the FastAPI webhook (built with ``.updater(None)``;
-the route puts updates on ``application.update_queue``). Every text message and
-every button press becomes one :class:`IncomingMessage`; replies come back as HTML
-with everything escaped, split at Telegram's 4096 characters, with inline keyboards.
+Updates arrive by webhook (``POST /webhooks/telegram``) or by long polling
+(:func:`poll`); either way they are stored in the inbox first (:func:`intake_keys`
+names them) and answered later by a worker through :class:`UpdateHandler`, whose
+Bot API calls (HTML text with everything escaped, split at Telegram's 4096
+characters, inline keyboards) go to the outbox in the same transaction.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import logging
-from collections.abc import Awaitable
-from typing import Any
+from collections.abc import Callable
 
 from telegram import (
     Bot,
@@ -23,22 +23,12 @@ from telegram import (
     Update,
 )
 from telegram.constants import MessageLimit, ParseMode
-from telegram.error import TelegramError
-from telegram.ext import (
-    AIORateLimiter,
-    Application,
-    ApplicationBuilder,
-    BaseUpdateProcessor,
-    CallbackQueryHandler,
-    ContextTypes,
-    MessageHandler,
-    filters,
-)
-from telegram.request import BaseRequest
+from telegram.error import InvalidToken, TelegramError
 
 from bot import texts
-from bot.channels.relay import ChannelNotConfigured, Relay, UserLocks
+from bot.channels.relay import ChannelNotConfigured, Relay
 from bot.channels.splitting import split_text
+from bot.delivery import inbox
 from bot.messages import Button, Citation, IncomingMessage, Reply
 
 log = logging.getLogger(__name__)
@@ -46,8 +36,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 MESSAGE_LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
-# Updates handled at once; one user's updates still go one after another.
-MAX_CONCURRENT_UPDATES = 16
+POLL_TIMEOUT_SECONDS = 30
 
 # The command menu shown by Telegram next to the text box: the Vietnamese names
 # (the English /start, /quiz, /help still work, Telegram's Start button sends /start).
@@ -56,6 +45,7 @@ COMMANDS = [
     BotCommand("tracnghiem", "Làm bài trắc nghiệm 5 câu"),
     BotCommand("chude", "Xem các chủ đề theo khóa học"),
     BotCommand("ketqua", "Xem kết quả bài làm"),
+    BotCommand("chungnhan", "Nhận giấy chứng nhận bài đã đạt"),
     BotCommand("donvi", "Khai báo đơn vị (xã, phường, cơ quan)"),
     BotCommand("tieptuc", "Làm tiếp bài trắc nghiệm đang dở"),
     BotCommand("huy", "Hủy bài trắc nghiệm đang làm"),
@@ -65,76 +55,109 @@ COMMANDS = [
 NUMBERS_PER_ROW = 6
 
 
-def build_application(
-    services, *, polling: bool, request: BaseRequest | None = None
-) -> Application:
-    """The PTB application answering through ``services.assistant``.
-
-    ``polling=False`` builds it without an updater, for the webhook route.
-    ``request`` replaces PTB's HTTP layer (PTB's own offline-testing hook).
-    """
-    settings = services.settings.telegram
-    token = settings.token.get_secret_value()
-    if not token:
-        raise ChannelNotConfigured("Chưa có mã bot Telegram: đặt biến HOCVUSO_TELEGRAM__TOKEN.")
-    builder = (
-        ApplicationBuilder()
-        .token(token)
-        .rate_limiter(AIORateLimiter(max_retries=3))
-        .concurrent_updates(UserOrderedProcessor(MAX_CONCURRENT_UPDATES))
-        .post_init(set_commands)
-    )
-    if settings.base_url:
-        root = settings.base_url.rstrip("/")
-        builder = builder.base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
-    if request is not None:
-        builder = builder.request(request)
-    if not polling:
-        builder = builder.updater(None)
-    application = builder.build()
-
-    channel = TelegramChannel(Relay(services))
-    application.add_handler(
-        MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, channel.on_text)
-    )
-    application.add_handler(CallbackQueryHandler(channel.on_button))
-    application.add_handler(
-        MessageHandler(filters.UpdateType.MESSAGE & ~filters.TEXT, channel.on_other)
-    )
-    application.add_error_handler(channel.on_error)
-    return application
-
-
-def run_polling(application: Application) -> None:
-    """Answer Telegram users by long polling until interrupted (Ctrl+C or SIGTERM)."""
-    application.run_polling(allowed_updates=ALLOWED_UPDATES)
-
-
-async def start_for_webhook(services) -> Application:
-    """Build, initialise and start the application that the webhook route feeds."""
-    application = build_application(services, polling=False)
-    await application.initialize()
+def intake_keys(data: dict) -> tuple[str, str]:
+    """(update key, chat key) of a raw update; ValueError when it is not a Telegram update."""
     try:
-        await set_commands(application)
+        update = Update.de_json(data, None)
+    except Exception:  # PTB raises whatever the malformed dict provokes
+        raise ValueError("not a Telegram update") from None
+    chat = update.effective_chat or update.effective_user
+    return str(update.update_id), str(chat.id) if chat else ""
+
+
+class UpdateHandler:
+    """One stored Telegram update in, the Bot API calls that answer it out."""
+
+    channel = CHANNEL
+
+    def __init__(self, relay: Relay):
+        self.relay = relay
+
+    def process(self, session, data: dict) -> list[tuple[str, dict]]:
+        """Answer the update: a text, a button press or anything else (explained as text only)."""
+        update = Update.de_json(data, None)
+        if update.effective_user is None or update.effective_chat is None:
+            return []  # channel posts have no user to answer
+        chat_id = update.effective_chat.id
+        update_id = str(update.update_id)
+        user_id = str(update.effective_user.id)
+        calls: list[tuple[str, dict]] = []
+        query = update.callback_query
+        if query is not None:
+            calls.append(("answerCallbackQuery", {"callback_query_id": query.id}))  # stop the spinner
+            msg = IncomingMessage(channel=CHANNEL, user_id=user_id, payload=query.data, update_id=update_id)
+        elif update.message is not None and update.message.text is not None:
+            msg = IncomingMessage(channel=CHANNEL, user_id=user_id,
+                                  text=_without_bot_name(update.message.text), update_id=update_id)
+        elif update.message is not None:  # a photo, sticker, voice note...: the relay explains
+            msg = IncomingMessage(channel=CHANNEL, user_id=user_id, update_id=update_id)
+        else:
+            return []
+        replies = self.relay.replies(msg)
+        if query is not None and replies and query.message is not None:
+            # One answer per question: the pressed keyboard goes away.
+            calls.append(("editMessageReplyMarkup", {"chat_id": chat_id, "message_id": query.message.message_id}))
+        for reply in replies:
+            for text, keyboard in render(reply):
+                params = {"chat_id": chat_id, "text": text, "parse_mode": ParseMode.HTML.value}
+                if keyboard is not None:
+                    params["reply_markup"] = keyboard.to_dict()
+                calls.append(("sendMessage", params))
+        return calls
+
+
+async def poll(services, notify: Callable[[], None], stop: asyncio.Event) -> None:
+    """Long-poll ``getUpdates``; store each batch in the inbox, and only then move the offset.
+
+    Telegram forgets updates below the offset, so the offset moves past an update
+    only once it is committed: a crash re-fetches what was not stored.
+    """
+    async with _bot(services.settings) as bot:
+        await bot.delete_webhook()  # polling and webhook exclude each other
+        with contextlib.suppress(TelegramError):
+            await set_commands(bot)
+        offset: int | None = None
+        backoff = 1.0
+        while not stop.is_set():
+            try:
+                updates = await _unless_stopped(
+                    bot.get_updates(offset=offset, timeout=POLL_TIMEOUT_SECONDS, allowed_updates=ALLOWED_UPDATES),
+                    stop,
+                )
+            except InvalidToken:
+                raise
+            except TelegramError as error:
+                log.warning("telegram getUpdates failed (%s): retrying in %.0f s", error, backoff)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            backoff = 1.0
+            if not updates:
+                continue
+            await asyncio.to_thread(_store, services.db, [update.to_dict() for update in updates])
+            offset = updates[-1].update_id + 1
+            notify()
+
+
+def _store(db, updates: list[dict]) -> None:
+    for data in updates:
+        update_key, chat_key = intake_keys(data)
+        inbox.accept(db, CHANNEL, update_key, chat_key, data)
+
+
+async def set_commands(bot: Bot) -> None:
+    """Publish the command menu with Vietnamese descriptions."""
+    await bot.set_my_commands(COMMANDS)
+
+
+async def publish_commands(settings) -> None:
+    """Publish the command menu once (at service start); a failure is only logged."""
+    try:
+        async with _bot(settings) as bot:
+            await set_commands(bot)
     except TelegramError as error:  # the menu is a convenience; the bot answers without it
         log.warning("telegram command menu not published: %s", error)
-    await application.start()
-    return application
-
-
-async def stop_for_webhook(application: Application, grace: float = 30.0) -> None:
-    """Finish queued updates (for at most ``grace`` seconds) and release the connections."""
-    try:
-        await asyncio.wait_for(application.update_queue.join(), timeout=grace)
-    except TimeoutError:
-        log.warning("telegram: %d updates left unanswered at shutdown", application.update_queue.qsize())
-    await application.stop()
-    await application.shutdown()
-
-
-async def set_commands(application: Application) -> None:
-    """Publish the command menu with Vietnamese descriptions."""
-    await application.bot.set_my_commands(COMMANDS)
 
 
 async def set_webhook(settings, url: str) -> None:
@@ -160,78 +183,18 @@ def _bot(settings) -> Bot:
     return Bot(token, base_url=f"{root}/bot", base_file_url=f"{root}/file/bot")
 
 
-class TelegramChannel:
-    """PTB handlers: Telegram updates in, rendered replies out."""
-
-    def __init__(self, relay: Relay):
-        self.relay = relay
-
-    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A text message or command: pass it to the assistant."""
-        text = _without_bot_name(update.effective_message.text or "")
-        await self._answer(update, context.bot, IncomingMessage(
-            channel=CHANNEL, user_id=str(update.effective_user.id), text=text,
-            update_id=str(update.update_id),
-        ))
-
-    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A button press: stop the spinner, retire the keyboard, pass the payload on."""
-        query = update.callback_query
-        await _quietly(query.answer(), update)
-        replies = await self.relay.replies(IncomingMessage(
-            channel=CHANNEL, user_id=str(query.from_user.id), payload=query.data,
-            update_id=str(update.update_id),
-        ))
-        if replies and query.message is not None:
-            # One answer per question: the pressed keyboard goes away.
-            await _quietly(query.edit_message_reply_markup(reply_markup=None), update)
-        await self._send(context.bot, update.effective_chat.id, replies)
-
-    async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A photo, sticker, voice note...: the relay answers that only text is read."""
-        await self._answer(update, context.bot, IncomingMessage(
-            channel=CHANNEL, user_id=str(update.effective_user.id), update_id=str(update.update_id),
-        ))
-
-    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Log any error that escaped a handler, with the update id."""
-        update_id = update.update_id if isinstance(update, Update) else None
-        log.error("telegram update %s: %s", update_id, context.error, exc_info=context.error)
-
-    async def _answer(self, update: Update, bot: Bot, msg: IncomingMessage) -> None:
-        if update.effective_user is None or update.effective_chat is None:
-            return  # channel posts have no user to answer
-        await self._send(bot, update.effective_chat.id, await self.relay.replies(msg))
-
-    async def _send(self, bot: Bot, chat_id: int, replies: list[Reply]) -> None:
-        for reply in replies:
-            for text, keyboard in render(reply):
-                await bot.send_message(
-                    chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard
-                )
-
-
-class UserOrderedProcessor(BaseUpdateProcessor):
-    """Processes updates concurrently, except that one user's updates run in arrival order."""
-
-    def __init__(self, max_concurrent_updates: int):
-        super().__init__(max_concurrent_updates)
-        self._locks = UserLocks()
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Run ``coroutine`` once earlier updates of the same user are done."""
-        user = update.effective_user if isinstance(update, Update) else None
-        if user is None:
-            await coroutine
-            return
-        async with self._locks(str(user.id)):
-            await coroutine
-
-    async def initialize(self) -> None:
-        """Nothing to set up."""
-
-    async def shutdown(self) -> None:
-        """Nothing to release."""
+async def _unless_stopped(poll_call, stop: asyncio.Event):
+    """The poll's result, or nothing when ``stop`` is set first (the poll is then cancelled)."""
+    polling = asyncio.ensure_future(poll_call)
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not polling.done():
+        polling.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await polling
+        return []
+    return polling.result()
 
 
 def render(reply: Reply) -> list[tuple[str, InlineKeyboardMarkup | None]]:
@@ -293,12 +256,3 @@ def _without_bot_name(text: str) -> str:
     command, _, rest = text.partition(" ")
     command = command.split("@", 1)[0]
     return f"{command} {rest}" if rest else command
-
-
-async def _quietly(call: Awaitable[Any], update: Update) -> None:
-    # Answering a callback or retiring a keyboard is a courtesy: a failure
-    # (query too old, message already edited) must not stop the answer itself.
-    try:
-        await call
-    except TelegramError as error:
-        log.info("telegram update %s: %s", update.update_id, error)

@@ -23,23 +23,29 @@ used by public clients of the API:
   (``deleteWebhook`` returns to polling).
 
 Zalo shows text only: buttons become numbered options, answered by number or text.
+Updates are stored in the inbox first (:func:`intake_keys` names them) and answered
+by a worker through :class:`UpdateHandler`; the ``sendMessage`` calls go to the outbox.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 
 from bot import texts
-from bot.channels.numbered import NumberedOptions
-from bot.channels.relay import ChannelNotConfigured, Relay, UserLocks
+from bot.channels.numbered import choose, offer_text
+from bot.channels.relay import ChannelNotConfigured, Relay
 from bot.channels.splitting import split_text
-from bot.messages import IncomingMessage, Reply
+from bot.delivery import inbox
+from bot.messages import Button, IncomingMessage, Reply
+from hocvuso.db.models import ChatOptions
 
 log = logging.getLogger(__name__)
 
@@ -117,51 +123,99 @@ class ZaloClient:
         await self._http.aclose()
 
 
-class ZaloBot:
-    """Zalo updates in, replies out: text, numbered options, citations, 2000-character parts."""
+def intake_keys(update: dict) -> tuple[str, str]:
+    """(update key, chat key) of a raw update: ``chat:message_id``, or a content-and-time key.
 
-    def __init__(self, client: ZaloClient, relay: Relay):
-        self.client = client
+    A message id is unique within its chat only, so the chat is part of the key. Without
+    a message id the same event from the same sender in the same chat, with the same
+    text at the same time, is the same update.
+    """
+    message = update.get("message") if isinstance(update.get("message"), dict) else {}
+    chat = _id(message.get("chat")) or ""
+    message_id = message.get("message_id")
+    if message_id not in (None, ""):
+        return f"{chat}:{message_id}", chat
+    basis = json.dumps(
+        [update.get("event_name"), chat, _id(message.get("from")), message.get("date"), message.get("text")],
+        ensure_ascii=False,
+    )
+    return f"{chat}:h:{hashlib.sha256(basis.encode()).hexdigest()[:40]}", chat
+
+
+class UpdateHandler:
+    """One stored Zalo update in, ``sendMessage`` calls out: text, numbered options, citations.
+
+    The options offered last in a chat live in ``chat_options``, written in the same
+    transaction, so "2" means the same thing to every worker.
+    """
+
+    channel = CHANNEL
+
+    def __init__(self, relay: Relay):
         self.relay = relay
-        self.options = NumberedOptions()
-        self._locks = UserLocks()
-        self._tasks: set[asyncio.Task] = set()
 
-    async def process_update(self, update: dict) -> None:
-        """Answer one update; errors are logged, never raised, so the bot keeps running."""
+    def process(self, session, update: dict) -> list[tuple[str, dict]]:
+        """Answer the update; one without a message, chat or sender is ignored."""
         message = update.get("message")
         if not isinstance(message, dict):
             log.info("zalo update without a message (%s): ignored", update.get("event_name"))
-            return
+            return []
         chat_id = _id(message.get("chat"))
         user_id = _id(message.get("from")) or chat_id
-        update_id = str(message["message_id"]) if message.get("message_id") is not None else None
+        # For logs: the message id alone (the key's chat part is a raw user id in private chats).
+        update_id = intake_keys(update)[0].rpartition(":")[2]
         if chat_id is None or user_id is None:
             log.warning("zalo update %s without chat or sender: ignored", update_id)
-            return
-        try:
-            async with self._locks(chat_id):
-                msg = self._incoming(update.get("event_name"), message, user_id, chat_id, update_id)
-                replies = await self.relay.replies(msg)
-                if replies and not any(reply.buttons for reply in replies):
-                    self.options.forget(chat_id)  # the conversation moved on: numbers mean nothing
-                await self._send(chat_id, replies)
-        except Exception:
-            log.exception("zalo update %s: cannot answer", update_id)
+            return []
+        stored = session.get(ChatOptions, (CHANNEL, chat_id))
+        offered = [Button(label, payload) for label, payload in stored.buttons] if stored else []
+        msg = self._incoming(update.get("event_name"), message, user_id, offered, update_id)
+        replies = self.relay.replies(msg)
+        parts: list[str] = []
+        for reply in replies:
+            parts += render(reply)
+            if reply.buttons:
+                offered = reply.buttons
+        if any(reply.buttons for reply in replies):
+            last = [[b.label, b.payload] for b in offered]
+            if stored is None:
+                session.add(ChatOptions(channel=CHANNEL, chat_key=chat_id, buttons=last))
+            else:
+                stored.buttons = last
+        elif replies and stored is not None:
+            session.delete(stored)  # the conversation moved on: numbers mean nothing
+        return [("sendMessage", {"chat_id": chat_id, "text": part}) for part in parts]
 
-    def dispatch(self, update: dict) -> None:
-        """Answer ``update`` in the background (the webhook acknowledges at once)."""
-        task = asyncio.create_task(self.process_update(update))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    def _incoming(self, event: str | None, message: dict, user_id: str, offered: list[Button],
+                  update_id: str) -> IncomingMessage:
+        if event != TEXT_EVENT or not isinstance(message.get("text"), str):
+            # Images, stickers, voice, or content Zalo withholds: the relay explains.
+            return IncomingMessage(channel=CHANNEL, user_id=user_id, update_id=update_id)
+        text = message["text"]
+        payload = choose(offered, text)
+        if payload is not None:  # "2" or the option's words: as if its button was pressed
+            return IncomingMessage(channel=CHANNEL, user_id=user_id, payload=payload, update_id=update_id)
+        return IncomingMessage(channel=CHANNEL, user_id=user_id, text=text, update_id=update_id)
 
-    async def run_polling(self, stop: asyncio.Event | None = None) -> None:
-        """Long-poll ``getUpdates`` and answer each update until ``stop`` is set."""
-        stop = stop or asyncio.Event()
-        backoff = 1.0
+
+def render(reply: Reply) -> list[str]:
+    """Plain-text messages for one reply: text, its buttons as numbered options, citations."""
+    text = reply.text.strip()
+    if reply.buttons:
+        text = f"{text}\n\n{offer_text(reply.buttons)}".strip()
+    if reply.citations:
+        text = f"{text}\n\n{texts.citation_text(reply.citations)}".strip()
+    return split_text(text, MESSAGE_LIMIT)
+
+
+async def poll(services, notify: Callable[[], None], stop: asyncio.Event) -> None:
+    """Long-poll ``getUpdates`` and store each update in the inbox before polling again."""
+    client = _client(services.settings)
+    backoff = 1.0
+    try:
         while not stop.is_set():
             try:
-                updates = await _unless_stopped(self.client.get_updates(), stop)
+                updates = await _unless_stopped(client.get_updates(), stop)
             except ZaloError as error:
                 if error.code in _FATAL_ERROR_CODES:
                     raise
@@ -170,48 +224,21 @@ class ZaloBot:
                 log.warning("%s: retrying in %.0f s", error, backoff)
             else:
                 backoff = 1.0
-                for update in updates:
-                    await self.process_update(update)
+                if updates:
+                    await asyncio.to_thread(_store, services.db, updates)
+                    notify()
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=backoff)
             backoff = min(backoff * 2, 30.0)
-
-    async def close(self) -> None:
-        """Finish answers in flight, then close the connections."""
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.client.close()
-
-    def _incoming(self, event: str | None, message: dict, user_id: str, chat_id: str,
-                  update_id: str | None) -> IncomingMessage:
-        if event != TEXT_EVENT or not isinstance(message.get("text"), str):
-            # Images, stickers, voice, or content Zalo withholds: the relay explains.
-            return IncomingMessage(channel=CHANNEL, user_id=user_id, update_id=update_id)
-        text = message["text"]
-        payload = self.options.choose(chat_id, text)
-        if payload is not None:  # "2" or the option's words: as if its button was pressed
-            return IncomingMessage(channel=CHANNEL, user_id=user_id, payload=payload, update_id=update_id)
-        return IncomingMessage(channel=CHANNEL, user_id=user_id, text=text, update_id=update_id)
-
-    async def _send(self, chat_id: str, replies: list[Reply]) -> None:
-        for reply in replies:
-            for part in self.render(chat_id, reply):
-                await self.client.send_message(chat_id, part)
-
-    def render(self, chat_id: str, reply: Reply) -> list[str]:
-        """Plain-text messages for one reply; its buttons become the chat's numbered options."""
-        text = reply.text.strip()
-        if reply.buttons:
-            text = f"{text}\n\n{self.options.offer(chat_id, reply.buttons)}".strip()
-        if reply.citations:
-            text = f"{text}\n\n{texts.citation_text(reply.citations)}".strip()
-        return split_text(text, MESSAGE_LIMIT)
+    finally:
+        await client.close()
 
 
-def build_bot(services) -> ZaloBot:
-    """The Zalo bot answering through ``services.assistant``."""
-    return ZaloBot(_client(services.settings), Relay(services))
+def _store(db, updates: list[dict]) -> None:
+    for update in updates:
+        update_key, chat_key = intake_keys(update)
+        inbox.accept(db, CHANNEL, update_key, chat_key, update)
 
 
 async def set_webhook(settings, url: str) -> None:

@@ -18,9 +18,15 @@ def _services():
               help="Số tiến trình; nhiều hơn 1 thì phải đặt HOCVUSO_API__SESSION_SECRET.")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]), help="Mức nhật ký của máy chủ.")
-def serve(host: str, port: int, workers: int, log_level: str) -> None:
-    """Chạy dịch vụ HTTP: API, bảng theo dõi cho giảng viên, webhook của các kênh chat."""
+@click.option("--no-worker", is_flag=True,
+              help="Chỉ nhận cập nhật Telegram/Zalo, để các tiến trình `hocvuso worker` xử lý.")
+def serve(host: str, port: int, workers: int, log_level: str, no_worker: bool) -> None:
+    """Chạy dịch vụ HTTP: API, bảng theo dõi cho giảng viên, webhook của các kênh chat.
+
+    Mặc định mỗi tiến trình cũng xử lý các cập nhật đã nhận, nên một lệnh này là đủ trên một máy.
+    """
     import logging
+    import os
 
     import uvicorn
 
@@ -31,6 +37,8 @@ def serve(host: str, port: int, workers: int, log_level: str) -> None:
     if workers > 1 and not settings.api.session_secret.get_secret_value():
         # Each process would sign dashboard sessions with its own random secret.
         raise click.UsageError("Chạy nhiều tiến trình cần đặt HOCVUSO_API__SESSION_SECRET (chuỗi ngẫu nhiên dài).")
+    if no_worker:
+        os.environ["HOCVUSO_API__RUN_WORKER"] = "false"  # read by each uvicorn process
     click.echo(f"Dịch vụ chạy tại http://{host}:{port} (tài liệu API: /docs, bảng theo dõi: /dashboard)")
     # uvicorn replaces the logging set up by `hocvuso -v`: give it the same redaction and verbosity.
     verbose = logging.getLogger().getEffectiveLevel() <= logging.DEBUG

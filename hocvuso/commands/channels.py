@@ -1,11 +1,11 @@
-"""``hocvuso bot``: run the Telegram and Zalo bots by long polling, manage their webhooks."""
+"""``hocvuso bot``: run the Telegram and Zalo bots by long polling, manage their webhooks;
+``hocvuso worker``: process stored updates; ``hocvuso maintenance prune``: retention."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import re
-import signal
 
 import click
 
@@ -28,23 +28,14 @@ def telegram_command() -> None:
     """
     from telegram.error import InvalidToken, TelegramError
 
-    from bot.channels.relay import ChannelNotConfigured
-    from bot.channels.telegram import build_application, run_polling
-    from hocvuso.services import Services
+    from bot.channels import telegram
 
-    services = Services()
     try:
-        application = build_application(services, polling=True)
-        click.echo("Bot Telegram đang chạy (long polling). Nhấn Ctrl+C để dừng.", err=True)
-        run_polling(application)
-    except ChannelNotConfigured as error:
-        raise click.ClickException(str(error)) from None
+        _poll_and_work("Telegram", telegram.poll)
     except InvalidToken:
         raise click.ClickException("Telegram từ chối mã bot. Kiểm tra HOCVUSO_TELEGRAM__TOKEN.") from None
     except TelegramError as error:
         raise click.ClickException(f"Không kết nối được với Telegram: {error}") from None
-    finally:
-        services.close()
 
 
 @bot.command(name="zalo")
@@ -53,35 +44,34 @@ def zalo_command() -> None:
 
     Cần HOCVUSO_ZALO__TOKEN. Dừng bằng Ctrl+C.
     """
-    from bot.channels.relay import ChannelNotConfigured
-    from bot.channels.zalo import ZaloError, build_bot
-    from hocvuso.services import Services
-
-    services = Services()
-    try:
-        zalo_bot = build_bot(services)
-    except ChannelNotConfigured as error:
-        raise click.ClickException(str(error)) from None
-    click.echo("Bot Zalo đang chạy (long polling). Nhấn Ctrl+C để dừng.", err=True)
-
-    async def run() -> None:
-        stop = asyncio.Event()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            asyncio.get_running_loop().add_signal_handler(signum, stop.set)
-        try:
-            await zalo_bot.run_polling(stop)
-        finally:
-            await zalo_bot.close()
-        click.echo("Đã dừng bot Zalo.", err=True)
+    from bot.channels import zalo
 
     try:
-        asyncio.run(run())
-    except ZaloError as error:
+        _poll_and_work("Zalo", zalo.poll)
+    except zalo.ZaloError as error:
         raise click.ClickException(
             f"Zalo từ chối mã bot ({error.code}). Kiểm tra HOCVUSO_ZALO__TOKEN."
         ) from None
+
+
+def _poll_and_work(name: str, poller) -> None:
+    """Poll one channel into the inbox and run a worker beside it, until Ctrl+C or SIGTERM."""
+    from bot.channels.relay import ChannelNotConfigured
+    from bot.delivery.worker import run_worker
+    from hocvuso.services import Services
+
+    services = Services()
+    token = getattr(services.settings, name.lower()).token.get_secret_value()
+    if not token:
+        raise click.ClickException(f"Chưa có mã bot {name}: đặt biến HOCVUSO_{name.upper()}__TOKEN.")
+    click.echo(f"Bot {name} đang chạy (long polling). Nhấn Ctrl+C để dừng.", err=True)
+    try:
+        run_worker(services, pollers=[poller])
+    except ChannelNotConfigured as error:
+        raise click.ClickException(str(error)) from None
     finally:
         services.close()
+    click.echo(f"Đã dừng bot {name}.", err=True)
 
 
 @bot.command(name="set-webhook")
@@ -148,3 +138,52 @@ def _run(channel: str, settings, action: str, *args) -> None:
         raise click.ClickException(str(error)) from None
     except platform_errors as error:
         raise click.ClickException(f"Không làm được với máy chủ {channel}: {error}") from None
+
+
+@click.command(name="worker")
+@click.option("--concurrency", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Số cập nhật xử lý cùng lúc (các cuộc trò chuyện khác nhau); SQLite luôn là 1.")
+def worker(concurrency: int) -> None:
+    """Xử lý các cập nhật Telegram/Zalo đã nhận và gửi câu trả lời (chạy thêm bên cạnh `hocvuso serve`).
+
+    Mọi tiến trình dùng chung HOCVUSO_DATABASE_URL (PostgreSQL khi chạy nhiều máy).
+    Dừng bằng Ctrl+C: cập nhật đang xử lý hoặc được lưu trọn, hoặc được làm lại sau.
+    """
+    from bot.delivery.worker import run_worker
+    from hocvuso.services import Services
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # request URLs contain the bot tokens
+    services = Services()
+    click.echo(f"Tiến trình xử lý đang chạy ({concurrency} luồng). Nhấn Ctrl+C để dừng.", err=True)
+    try:
+        run_worker(services, concurrency)
+    finally:
+        services.close()
+
+
+@click.group(name="maintenance")
+def maintenance() -> None:
+    """Bảo trì cơ sở dữ liệu."""
+
+
+@maintenance.command(name="prune")
+@click.option("--older-than", "older_than", default="30d", show_default=True,
+              help="Tuổi tối thiểu của bản ghi bị xóa: số kèm d (ngày) hoặc h (giờ), ví dụ 30d.")
+def prune(older_than: str) -> None:
+    """Xóa cập nhật đã xử lý, tin đã gửi và nhịp tim cũ hơn mức cho trước (không đụng tới minh chứng)."""
+    from bot.delivery.retention import parse_age, prune_delivery
+    from hocvuso.services import Services
+
+    try:
+        age = parse_age(older_than)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--older-than") from None
+    services = Services()
+    try:
+        removed = prune_delivery(services.db, age)
+    finally:
+        services.close()
+    click.echo(
+        f"Đã xóa {removed['inbox']} cập nhật đã xử lý, {removed['outbox']} tin đã gửi hoặc bỏ, "
+        f"{removed['options']} bộ lựa chọn, {removed['heartbeats']} nhịp tim cũ hơn {older_than}."
+    )

@@ -4,19 +4,19 @@ SQLite under the data dir is the embedded default; PostgreSQL is used when
 ``HOCVUSO_DATABASE_URL`` is set (``postgresql+psycopg://...``). The bots and the
 HTTP service write from several threads and processes, so SQLite runs in WAL mode
 with a busy timeout and takes its write lock at the start of each write transaction.
+A unit of work (:meth:`Database.unit_of_work`) makes every session opened in its
+thread join one transaction, so a chat update's effects commit together or not at all.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
-
-from hocvuso.db.models import ProcessedUpdate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
@@ -33,6 +33,7 @@ class Database:
         # The key that seals evidence events and signs checkpoints (bot.checkpoint.EvidenceKey),
         # attached by hocvuso.services.Services; kept outside the database on purpose.
         self.evidence_key = None
+        self._ambient = threading.local()  # the unit of work open in each thread, if any
 
     @classmethod
     def from_settings(cls, settings) -> Database:
@@ -47,11 +48,43 @@ class Database:
         database.migrate()
         return database
 
+    @property
+    def is_sqlite(self) -> bool:
+        """True for the embedded SQLite database (one writer at a time, no row locks)."""
+        return self.engine.dialect.name == "sqlite"
+
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on error."""
+        """A session in one transaction: committed on success, rolled back on error.
+
+        Inside a unit of work it is the unit's session in a SAVEPOINT: an error undoes
+        this block only, and nothing is committed before the unit itself commits.
+        """
+        ambient = getattr(self._ambient, "session", None)
+        if ambient is not None:
+            with ambient.begin_nested():
+                yield ambient
+            return
         with self._sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """One write transaction that every :meth:`session` of this thread joins until the block ends.
+
+        SQLite takes its write lock at once (BEGIN IMMEDIATE), so what is read in the
+        unit cannot change before it commits.
+        """
+        if getattr(self._ambient, "session", None) is not None:
+            raise RuntimeError("units of work do not nest")
+        with self._sessions.begin() as session:
+            if self.is_sqlite:
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            self._ambient.session = session
+            try:
+                yield session
+            finally:
+                self._ambient.session = None
 
     def migrate(self) -> None:
         """Apply pending Alembic migrations, one process at a time."""
@@ -68,16 +101,6 @@ class Database:
     def close(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
-
-
-def mark_update_processed(db: Database, channel: str, update_id: str) -> bool:
-    """Record a channel update as handled: True the first time, False for a repeat."""
-    try:
-        with db.session() as session:
-            session.add(ProcessedUpdate(channel=channel, update_id=str(update_id)))
-    except IntegrityError:
-        return False
-    return True
 
 
 def _create_engine(url: str) -> Engine:

@@ -1,5 +1,5 @@
 """Storage models: users, quiz attempts and answers, evidence events and their chain head, API keys,
-processed updates.
+and the durable delivery of chat updates (inbox, outbox, numbered options, worker heartbeats).
 
 All times are UTC. They are stored without a zone (the same on SQLite and PostgreSQL)
 and always come back as timezone-aware UTC datetimes; naive values given to the
@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     ForeignKey,
     Index,
@@ -102,7 +103,9 @@ class QuizAttempt(Base):
     total: Mapped[int] = mapped_column(default=0)
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open|completed|abandoned|expired
     started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Set by the quiz engine from its own clock on every change (no onupdate: a frozen test
+    # clock would otherwise be overridden by the wall clock whenever the value repeats).
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
 
     answers: Mapped[list[QuizAnswer]] = relationship(
@@ -180,16 +183,90 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None]
 
 
-class ProcessedUpdate(Base):
-    """A channel update already handled, so webhook retries are not processed twice."""
+# --- Durable delivery of chat updates (issue 10): inbox, outbox, chat options, worker heartbeats ---
 
-    __tablename__ = "processed_updates"
-    __table_args__ = (UniqueConstraint("channel", "update_id"),)
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit sequence.
+_BIG_ID = BigInteger().with_variant(Integer, "sqlite")
+_PENDING = text("processed_at IS NULL")
+_UNSENT = text("sent_at IS NULL AND failed_at IS NULL")
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+
+class InboxUpdate(Base):
+    """A chat update as received, stored before it is acknowledged; processed exactly once.
+
+    ``update_key`` is the platform's identity of the update (unique per channel), so a
+    re-delivery is dropped at intake; ``processed_at`` is set in the transaction that
+    carries the update's effects and replies.
+    """
+
+    __tablename__ = "inbox_updates"
+    __table_args__ = (
+        UniqueConstraint("channel", "update_key"),
+        # The oldest pending update of each chat is found through this partial index.
+        Index("ix_inbox_updates_pending_chat", "channel", "chat_key", "id",
+              postgresql_where=_PENDING, sqlite_where=_PENDING),
+    )
+
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True)
     channel: Mapped[str] = mapped_column(String(32))
-    update_id: Mapped[str] = mapped_column(String(128))
+    update_key: Mapped[str] = mapped_column(String(200))
+    chat_key: Mapped[str] = mapped_column(String(128))
+    payload: Mapped[str] = mapped_column(Text)  # the update's JSON as received
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    processed_at: Mapped[datetime | None]
+
+
+class OutboxMessage(Base):
+    """One Bot API call (a reply) written with the update's effects, sent after commit.
+
+    Sent at least once, in order per chat: a failed call is retried at ``due_at`` with
+    backoff; a call the platform refuses for good ends in ``failed_at``.
+    """
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        Index("ix_outbox_messages_unsent_chat", "channel", "chat_key", "id",
+              postgresql_where=_UNSENT, sqlite_where=_UNSENT),
+    )
+
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True)
+    inbox_id: Mapped[int | None] = mapped_column(_BIG_ID)
+    channel: Mapped[str] = mapped_column(String(32))
+    chat_key: Mapped[str] = mapped_column(String(128))
+    method: Mapped[str] = mapped_column(String(64))
+    params: Mapped[str] = mapped_column(Text)  # JSON body of the call
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    due_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)  # failed attempts so far
+    sent_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(300))
+
+
+class ChatOptions(Base):
+    """The numbered options last offered in a text-only chat (Zalo), shared by every worker."""
+
+    __tablename__ = "chat_options"
+
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    chat_key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    buttons: Mapped[list[list[str]]] = mapped_column(JSON)  # [[label, payload], ...]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
+
+
+class WorkerHeartbeat(Base):
+    """A running worker slot: when it last reported and since when it is busy on one update."""
+
+    __tablename__ = "worker_heartbeats"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)  # host:pid:slot
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    busy_since: Mapped[datetime | None]
+    processed: Mapped[int] = mapped_column(default=0)
+
+
 
 
 # --- Added in revision 0003: signed checkpoints of the evidence log, dashboard sessions ---
@@ -257,3 +334,30 @@ class Unit(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- Certificates ------------------------------------------------------------------------
+
+
+class Certificate(Base):
+    """A certificate of a passed quiz attempt; ``display_name`` is the name the person chose to print.
+
+    The name lives only here (never in the evidence log, never beside a raw chat id);
+    the evidence log holds a digest of these fields, so an edit is detectable.
+    """
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id"), unique=True)
+    user: Mapped[str] = mapped_column(String(64), index=True)  # pseudonym
+    display_name: Mapped[str] = mapped_column(String(100))
+    topic: Mapped[str | None] = mapped_column(String(64))
+    unit: Mapped[str | None] = mapped_column(String(200))
+    score: Mapped[int]
+    total: Mapped[int]
+    completion_event_id: Mapped[int]
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str | None] = mapped_column(String(200))

@@ -1,0 +1,230 @@
+"""Certificates for passed quizzes, checkable by anyone against the evidence log.
+
+A certificate names the person as they chose to be named at that moment (stored only on
+the certificate, never beside a raw chat id), the topic, unit, score and date, and a short
+verification code. Issuing it appends a ``certificate_issued`` event whose data holds the
+code and a SHA-256 digest of the certificate's fields — not the name itself, because the
+evidence log can never be edited and names are personal data. :func:`verify` then checks,
+for whoever holds the code, that:
+
+1. the certificate exists and is not revoked;
+2. the ``quiz_completed`` event it rests on is in the log and says what the certificate says;
+3. the ``certificate_issued`` event's digest matches the certificate as stored now (an
+   edited name, score or date breaks it);
+4. the evidence chain itself verifies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+
+from bot.evidence import EvidenceLog, canonical_json
+from bot.quiz import pass_needed
+from hocvuso.db.models import Certificate, EvidenceEvent, QuizAttempt, utcnow
+from knowledge.textnorm import nfc
+
+# No 0/O, 1/I/L: the code is read aloud and typed from paper.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 10
+MAX_NAME = 80
+
+
+class CertificateError(Exception):
+    """A certificate cannot be issued; the message is Vietnamese and safe to show."""
+
+
+@dataclass(frozen=True)
+class CertificateView:
+    """What a certificate says."""
+
+    code: str
+    display_name: str
+    topic: str | None
+    topic_title: str
+    unit: str | None
+    score: int
+    total: int
+    issued_at: datetime
+    attempt_id: int
+    revoked_at: datetime | None = None
+    revoked_reason: str | None = None
+
+
+@dataclass
+class Verification:
+    """The outcome of checking a code: ``valid`` only when every check passed."""
+
+    status: str  # "valid" | "revoked" | "invalid" | "not_found"
+    certificate: CertificateView | None = None
+    checks: list[tuple[str, bool]] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return self.status == "valid"
+
+
+def new_code() -> str:
+    """A random verification code, shown as XXXXX-XXXXX."""
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return f"{raw[:5]}-{raw[5:]}"
+
+
+def normalise_code(text: str) -> str:
+    """The code as stored, from what a person typed (case, spaces and dashes tolerated)."""
+    raw = "".join(ch for ch in text.upper() if ch.isalnum())
+    return f"{raw[:5]}-{raw[5:]}" if len(raw) == CODE_LENGTH else raw
+
+
+def clean_name(text: str) -> str:
+    """The display name as it will be printed: NFC, single spaces, no control characters."""
+    name = " ".join("".join(ch for ch in nfc(text) if ch.isprintable()).split())
+    if not name:
+        raise CertificateError("Bà con vui lòng cho biết tên để in trên giấy chứng nhận.")
+    if len(name) > MAX_NAME:
+        raise CertificateError(f"Tên in trên giấy chứng nhận tối đa {MAX_NAME} ký tự.")
+    return name
+
+
+def digest(certificate: Certificate) -> str:
+    """SHA-256 of every printed field, in a fixed form."""
+    fields = {
+        "code": certificate.code,
+        "display_name": certificate.display_name,
+        "topic": certificate.topic,
+        "unit": certificate.unit,
+        "score": certificate.score,
+        "total": certificate.total,
+        "issued_at": certificate.issued_at.strftime("%Y-%m-%dT%H:%M:%S"),
+        "attempt_id": certificate.attempt_id,
+    }
+    return hashlib.sha256(canonical_json(fields).encode("utf-8")).hexdigest()
+
+
+def _completion_event(session, attempt: QuizAttempt) -> EvidenceEvent | None:
+    """The ``quiz_completed`` event of ``attempt`` in the evidence log."""
+    events = session.scalars(
+        select(EvidenceEvent).where(EvidenceEvent.event_type == "quiz_completed", EvidenceEvent.user == attempt.user)
+    )
+    return next((event for event in events if json.loads(event.data).get("attempt_id") == attempt.id), None)
+
+
+def _view(certificate: Certificate, topic_titles: dict[str, str]) -> CertificateView:
+    topic = certificate.topic
+    return CertificateView(
+        code=certificate.code,
+        display_name=certificate.display_name,
+        topic=topic,
+        topic_title=topic_titles.get(topic, topic) if topic else "Tổng hợp nhiều chủ đề",
+        unit=certificate.unit,
+        score=certificate.score,
+        total=certificate.total,
+        issued_at=certificate.issued_at,
+        attempt_id=certificate.attempt_id,
+        revoked_at=certificate.revoked_at,
+        revoked_reason=certificate.revoked_reason,
+    )
+
+
+class Certificates:
+    """Issues, verifies and revokes certificates of one database."""
+
+    def __init__(self, db, evidence: EvidenceLog, pass_ratio: float, topic_titles: dict[str, str] | None = None):
+        self.db = db
+        self.evidence = evidence
+        self.pass_ratio = pass_ratio
+        self.topic_titles = topic_titles or {}
+
+    def issue(self, user: str, attempt_id: int, display_name: str) -> CertificateView:
+        """The certificate of ``user``'s passed attempt, issued now or earlier (one per attempt)."""
+        name = clean_name(display_name)
+        with self.db.session() as session:
+            attempt = session.get(QuizAttempt, attempt_id)
+            if attempt is None or attempt.user != user:
+                raise CertificateError("Không tìm thấy lượt làm bài này của bà con.")
+            existing = session.scalar(select(Certificate).where(Certificate.attempt_id == attempt_id))
+            if existing is not None:
+                return _view(existing, self.topic_titles)
+            if attempt.status != "completed" or attempt.score < pass_needed(attempt.total, self.pass_ratio):
+                raise CertificateError("Giấy chứng nhận chỉ cấp cho lượt trắc nghiệm đã hoàn thành và đạt.")
+            event = _completion_event(session, attempt)
+            if event is None:
+                raise CertificateError("Chưa thấy minh chứng hoàn thành của lượt làm bài này.")
+            certificate = Certificate(
+                code=new_code(), attempt_id=attempt.id, user=user, display_name=name, topic=attempt.topic,
+                unit=attempt.unit, score=attempt.score, total=attempt.total, completion_event_id=event.id,
+                issued_at=utcnow().replace(microsecond=0),
+            )
+            session.add(certificate)
+            session.flush()
+            self.evidence.append(
+                "certificate_issued", user, attempt.channel, attempt.unit,
+                {"code": certificate.code, "attempt_id": attempt.id, "digest": digest(certificate)},
+                session=session,
+            )
+            return _view(certificate, self.topic_titles)
+
+    def latest_pass(self, user: str) -> tuple[int, str | None] | None:
+        """The user's most recent passed attempt (id, topic), or None."""
+        with self.db.session() as session:
+            attempts = session.scalars(
+                select(QuizAttempt).where(QuizAttempt.user == user, QuizAttempt.status == "completed")
+                .order_by(QuizAttempt.completed_at.desc(), QuizAttempt.id.desc())
+            )
+            passed = next((a for a in attempts if a.score >= pass_needed(a.total, self.pass_ratio)), None)
+            return (passed.id, passed.topic) if passed else None
+
+    def topic_title(self, topic: str | None) -> str:
+        return self.topic_titles.get(topic, topic) if topic else "Tổng hợp nhiều chủ đề"
+
+    def owned_by(self, user: str) -> list[CertificateView]:
+        """The user's certificates, newest first."""
+        with self.db.session() as session:
+            rows = session.scalars(select(Certificate).where(Certificate.user == user)
+                                   .order_by(Certificate.issued_at.desc(), Certificate.id.desc()))
+            return [_view(row, self.topic_titles) for row in rows]
+
+    def revoke(self, code: str, reason: str) -> bool:
+        """Revoke a certificate (admin); False when there is no such code."""
+        with self.db.session() as session:
+            certificate = session.scalar(select(Certificate).where(Certificate.code == normalise_code(code)))
+            if certificate is None:
+                return False
+            if certificate.revoked_at is None:
+                certificate.revoked_at = utcnow()
+                certificate.revoked_reason = nfc(reason).strip()[:200] or "Thu hồi theo quyết định của quản trị"
+            return True
+
+    def verify(self, code: str) -> Verification:
+        """Check the certificate named by ``code`` against the evidence log (see module doc)."""
+        with self.db.session() as session:
+            certificate = session.scalar(select(Certificate).where(Certificate.code == normalise_code(code)))
+            if certificate is None:
+                return Verification("not_found")
+            view = _view(certificate, self.topic_titles)
+            completion = session.get(EvidenceEvent, certificate.completion_event_id)
+            completed = completion is not None and completion.event_type == "quiz_completed" and json.loads(
+                completion.data) == {"attempt_id": certificate.attempt_id, "topic": certificate.topic,
+                                     "score": certificate.score, "total": certificate.total, "passed": True} \
+                and completion.user == certificate.user
+            issued = [json.loads(event.data) for event in session.scalars(
+                select(EvidenceEvent).where(EvidenceEvent.event_type == "certificate_issued",
+                                            EvidenceEvent.user == certificate.user))]
+            matches = any(data.get("code") == certificate.code and data.get("digest") == digest(certificate)
+                          for data in issued)
+        chain = self.evidence.verify().ok
+        checks = [
+            ("Bài trắc nghiệm hoàn thành và đạt có trong nhật ký minh chứng", completed),
+            ("Nội dung giấy chứng nhận khớp với bản ghi lúc cấp", matches),
+            ("Chuỗi băm của nhật ký minh chứng nguyên vẹn", chain),
+        ]
+        if not all(ok for _, ok in checks):
+            return Verification("invalid", view, checks)
+        if certificate.revoked_at is not None:
+            return Verification("revoked", view, checks)
+        return Verification("valid", view, checks)

@@ -47,7 +47,6 @@ from hocvuso.db.models import User, utcnow
 from knowledge.courses import Courses, load_courses
 from knowledge.quizbank import QuizBank, Topic, load_bank
 from knowledge.records import Answer
-from knowledge.scope import classify
 from knowledge.textnorm import nfc
 
 log = logging.getLogger(__name__)
@@ -379,7 +378,7 @@ class Assistant:
                 self.evidence.append(
                     "lesson_read", user, channel, unit, {"lesson": lesson, "section": section}, session=session
                 )
-            if not answered and classify(question) is None:  # not small talk: a need no document meets
+            if unanswered.is_need(answer):  # not small talk: a need no document meets
                 unanswered.record(session, user, channel, unit, question)
         return answer
 

@@ -145,16 +145,18 @@ class KnowledgeBase:
         locality: str | None = None,
         doc_type: str | None = None,
         issuer: str | None = None,
+        trace: list | None = None,
     ) -> Answer:
         """Answer a question from the knowledge base, with its sources.
 
         Filters: ``kind`` (plan/lesson), ``doc_id``, ``doc_type`` (Luật, Kế hoạch...),
         ``issuer`` (part of its name), ``locality`` (a province includes its communes).
+        ``trace``, when given, receives each stage's output as ``(stage, value)``.
         """
         self.refresh()
         with self._lock:
             return self._answerer.answer(
-                question, self._retriever, kind=kind, doc_id=doc_id, locality=locality,
+                question, self._retriever, trace=trace, kind=kind, doc_id=doc_id, locality=locality,
                 doc_type=doc_type, issuer=issuer,
             )
 

@@ -12,7 +12,6 @@ from api.deps import DatabaseDep, KnowledgeDep, MetricsDep, SettingsDep
 from api.errors import error_responses
 from bot import unanswered
 from knowledge.records import Answer
-from knowledge.scope import classify
 
 router = APIRouter(prefix="/v1", tags=["Hỏi đáp"], responses=error_responses(400, 422, 500))
 
@@ -52,7 +51,7 @@ def ask(body: AskRequest, kb: KnowledgeDep, db: DatabaseDep, settings: SettingsD
     answer = kb.ask(body.question, kind=body.kind, doc_id=body.doc_id, locality=body.locality,
                     doc_type=body.doc_type, issuer=body.issuer)
     metrics.questions.labels(outcome="answered" if answer.found else "unanswered").inc()
-    if not answer.found and classify(body.question) is None:
+    if unanswered.is_need(answer):
         # Callers of the API are anonymous: the question is kept without a user.
         with db.session() as session:
             unanswered.record(session, "", "api", None, body.question)

@@ -26,6 +26,7 @@ from telegram.constants import MessageLimit, ParseMode
 from telegram.error import InvalidToken, TelegramError
 
 from bot import texts
+from bot.channels.polling import unless_stopped
 from bot.channels.relay import ChannelNotConfigured, Relay
 from bot.channels.splitting import split_text
 from bot.delivery import inbox
@@ -120,7 +121,7 @@ async def poll(services, notify: Callable[[], None], stop: asyncio.Event) -> Non
         backoff = 1.0
         while not stop.is_set():
             try:
-                updates = await _unless_stopped(
+                updates = await unless_stopped(
                     bot.get_updates(offset=offset, timeout=POLL_TIMEOUT_SECONDS, allowed_updates=ALLOWED_UPDATES),
                     stop,
                 )
@@ -181,20 +182,6 @@ def _bot(settings) -> Bot:
         return Bot(token)
     root = settings.telegram.base_url.rstrip("/")
     return Bot(token, base_url=f"{root}/bot", base_file_url=f"{root}/file/bot")
-
-
-async def _unless_stopped(poll_call, stop: asyncio.Event):
-    """The poll's result, or nothing when ``stop`` is set first (the poll is then cancelled)."""
-    polling = asyncio.ensure_future(poll_call)
-    stopping = asyncio.ensure_future(stop.wait())
-    await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)
-    stopping.cancel()
-    if not polling.done():
-        polling.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await polling
-        return []
-    return polling.result()
 
 
 def render(reply: Reply) -> list[tuple[str, InlineKeyboardMarkup | None]]:

@@ -130,9 +130,10 @@ def _print_answer(answer) -> None:
 @click.option("--locality", help="Chỉ tìm văn bản của một địa phương (tên tỉnh gồm cả các xã thuộc tỉnh).")
 @click.option("--doc-type", help="Chỉ tìm một loại văn bản (vd. Luật, Nghị định, Kế hoạch).")
 @click.option("--issuer", help="Chỉ tìm văn bản của một cơ quan ban hành (một phần tên cũng được).")
+@click.option("--explain", is_flag=True, help="In thêm từng bước xử lý câu hỏi (hiểu, tìm, quyết định, soạn).")
 def ask(
     question: str | None, as_json: bool, batch: Path | None, kind: str | None, doc_id: str | None,
-    locality: str | None, doc_type: str | None, issuer: str | None,
+    locality: str | None, doc_type: str | None, issuer: str | None, explain: bool,
 ) -> None:
     """Hỏi đáp từ kho tri thức, kèm nguồn trích dẫn.
 
@@ -147,7 +148,12 @@ def ask(
     kb = _open_kb()
     filters = {"kind": kind, "doc_id": doc_id, "locality": locality, "doc_type": doc_type, "issuer": issuer}
     if question:
-        answer = kb.ask(question, **filters)
+        trace: list | None = [] if explain else None
+        answer = kb.ask(question, **filters, trace=trace)
+        if explain:
+            from knowledge.answering import describe
+
+            click.echo("\n".join(describe(trace)) + "\n", err=as_json)
         if as_json:
             click.echo(json.dumps(answer.model_dump(), ensure_ascii=False))
         else:

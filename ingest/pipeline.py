@@ -256,7 +256,8 @@ BATCH_CHUNKS = 1000
 
 
 def _ingest(settings, files: list[Path], progress: bool) -> IngestReport:
-    from knowledge.base import index_is_current, update_lexical_index
+    from knowledge import index_file
+    from knowledge.base import index_is_current, index_path, update_lexical_index
     from knowledge.embedding import make_embedder
     from knowledge.store import ChunkStore
 
@@ -264,8 +265,14 @@ def _ingest(settings, files: list[Path], progress: bool) -> IngestReport:
     store = ChunkStore(settings, make_embedder(settings.embedding))
     marker = _pending_marker(settings, store.embedder.key)
     marker.parent.mkdir(parents=True, exist_ok=True)
+    # What the store holds is read from the index file (reading Chroma's metadata of
+    # 18,000 chunks takes seconds and hundreds of MB), once the file is in step: after
+    # a crashed run (marker left behind), another machine's ingest or new tokenizer
+    # rules, it is first compared with the whole store.
+    if marker.exists() or not index_is_current(settings, store):
+        update_lexical_index(settings, store)
     marker.touch()
-    stored = store.documents()
+    stored = index_file.inventory(index_path(settings, store.embedder.key))
     seen: set[str] = set()
     writer = BatchWriter(store, min(BATCH_CHUNKS, store.max_batch()))
 
@@ -293,13 +300,13 @@ def _ingest(settings, files: list[Path], progress: bool) -> IngestReport:
                 report.removed.append(doc_id)
                 report.chunks_deleted += len(info["ids"])
 
-    if report.changed or not index_is_current(settings, store):
+    if report.changed:
         generation = uuid.uuid4().hex
-        update_lexical_index(settings, store, generation)
+        changed = [doc_id for doc_id, _ in writer.written] + report.removed
+        update_lexical_index(settings, store, generation, changed)
         # Last: running servers see the new generation only once the index is saved.
         store.set_generation(generation)
-    if not report.interrupted:
-        marker.unlink()
+    marker.unlink()
     report.total_chunks = store.count()
     return report
 

@@ -28,13 +28,15 @@ def index_is_current(settings, store) -> bool:
     return meta.get("generation") == store.generation() and meta.get("terms_version") == index_file.terms_version()
 
 
-def update_lexical_index(settings, store, generation: str | None = None) -> None:
+def update_lexical_index(settings, store, generation: str | None = None, changed: list[str] | None = None) -> None:
     """Bring the saved index in step with the store (only the documents that changed).
 
     ``generation`` names the store's content; None keeps the store's current one.
+    ``changed``: the documents an ingest wrote or removed, when the index was current
+    before it; None compares the whole store.
     """
     generation = store.generation() if generation is None else generation
-    index_file.synchronize(index_path(settings, store.embedder.key), store, generation)
+    index_file.synchronize(index_path(settings, store.embedder.key), store, generation, changed)
 
 
 def current_lexical_index(settings, store) -> tuple[LexicalIndex, str]:

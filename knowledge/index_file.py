@@ -82,6 +82,19 @@ def _documents(connection: sqlite3.Connection) -> dict[str, dict]:
     return docs
 
 
+def inventory(path: Path) -> dict[str, dict]:
+    """Per indexed document: its chunk ids, source path and source hash, the shape of
+    ``ChunkStore.documents()``, read from this file (fast) instead of the store (slow)."""
+    docs: dict[str, dict] = {}
+    for doc_id, info in documents(path).items():
+        docs[doc_id] = {"ids": set(), "source": info["source"], "source_hash": info["source_hash"]}
+    if docs:
+        with closing(connect(path)) as connection:
+            for chunk_id, doc_id in connection.execute("SELECT id, doc_id FROM chunks"):
+                docs[doc_id]["ids"].add(chunk_id)
+    return docs
+
+
 def _row(chunk: Chunk) -> tuple:
     meta = chunk.metadata
     return (
@@ -91,29 +104,23 @@ def _row(chunk: Chunk) -> tuple:
     )
 
 
-def synchronize(path: Path, store, generation: str) -> None:
-    """Bring the file in step with the store and stamp it with ``generation``."""
+def synchronize(path: Path, store, generation: str, changed: list[str] | None = None) -> None:
+    """Bring the file in step with the store and stamp it with ``generation``.
+
+    ``changed`` names the documents an ingest wrote or removed, when the file was in
+    step with the store before it: only those are rewritten and the store is not
+    inventoried (at 500 documents, reading all of Chroma's metadata takes seconds).
+    """
     version = terms_version()
-    stored = store.documents()
     with closing(connect(path)) as connection:
         connection.execute("BEGIN IMMEDIATE")  # one writer at a time; readers keep the old state
         try:
             meta = dict(connection.execute("SELECT key, value FROM meta"))
             if meta.get("terms_version") != version:
                 connection.execute("DELETE FROM chunks")
-            local = _documents(connection)
-            local_ids: dict[str, set[str]] = {}
-            for chunk_id, doc_id in connection.execute("SELECT id, doc_id FROM chunks"):
-                local_ids.setdefault(doc_id, set()).add(chunk_id)
-            for doc_id in set(local) - set(stored):
-                connection.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
-            changed = sorted(
-                doc_id
-                for doc_id, info in stored.items()
-                if doc_id not in local
-                or local[doc_id]["source_hash"] != info["source_hash"]
-                or local_ids.get(doc_id) != info["ids"]
-            )
+                changed = None
+            if changed is None:
+                changed = _differences(connection, store.documents())
             for start in range(0, len(changed), DOCS_PER_READ):
                 part = changed[start : start + DOCS_PER_READ]
                 connection.executemany("DELETE FROM chunks WHERE doc_id = ?", [(doc_id,) for doc_id in part])
@@ -129,6 +136,21 @@ def synchronize(path: Path, store, generation: str) -> None:
         except BaseException:
             connection.execute("ROLLBACK")
             raise
+
+
+def _differences(connection: sqlite3.Connection, stored: dict[str, dict]) -> list[str]:
+    """Documents whose chunks or source hash differ between the file and the store."""
+    local = _documents(connection)
+    local_ids: dict[str, set[str]] = {}
+    for chunk_id, doc_id in connection.execute("SELECT id, doc_id FROM chunks"):
+        local_ids.setdefault(doc_id, set()).add(chunk_id)
+    removed = set(local) - set(stored)
+    differing = {
+        doc_id
+        for doc_id, info in stored.items()
+        if doc_id not in local or local[doc_id]["source_hash"] != info["source_hash"] or local_ids[doc_id] != info["ids"]
+    }
+    return sorted(removed | differing)
 
 
 def load(path: Path) -> tuple[LexicalIndex, dict[str, str]] | None:

@@ -269,7 +269,8 @@ def _ingest(settings, files: list[Path], progress: bool) -> IngestReport:
     # 18,000 chunks takes seconds and hundreds of MB), once the file is in step: after
     # a crashed run (marker left behind), another machine's ingest or new tokenizer
     # rules, it is first compared with the whole store.
-    if marker.exists() or not index_is_current(settings, store):
+    resync = marker.exists() or not index_is_current(settings, store)
+    if resync:
         update_lexical_index(settings, store)
     marker.touch()
     stored = index_file.inventory(index_path(settings, store.embedder.key))
@@ -300,7 +301,7 @@ def _ingest(settings, files: list[Path], progress: bool) -> IngestReport:
                 report.removed.append(doc_id)
                 report.chunks_deleted += len(info["ids"])
 
-    if report.changed:
+    if report.changed or resync:  # a resync may have found what running servers have not seen
         generation = uuid.uuid4().hex
         changed = [doc_id for doc_id, _ in writer.written] + report.removed
         update_lexical_index(settings, store, generation, changed)

@@ -81,3 +81,25 @@ def test_an_unchanged_store_is_opened_without_reading_it(workspace, monkeypatch)
     monkeypatch.setattr(ChunkStore, "documents", lambda self: pytest.fail("the store was read"))
     monkeypatch.setattr(ChunkStore, "ids", lambda self: pytest.fail("the store was read"))
     assert KnowledgeBase.open(settings).ask("Ai ký kế hoạch của tỉnh Nghệ An?").found
+
+
+def test_a_crashed_ingest_is_taken_in_by_the_next_run(workspace):
+    from ingest.chunking import chunk_document
+    from ingest.pipeline import read_document, source_hash
+
+    plans, settings = workspace
+    ingest_paths(settings, [plans], progress=False)
+    # A run that wrote a document to the store and died before updating the index.
+    path = plans / "tinh-dong-thap.txt"
+    shutil.copy(PLANS_DIR / path.name, path)
+    document = read_document(path)
+    document.metadata.update(source=str(path.resolve()), source_hash=source_hash(path.read_bytes()))
+    chunks = chunk_document(document)
+    store = ChunkStore(settings, NoEmbedder())
+    store.upsert(chunks, store.embedder.embed_passages([c.text for c in chunks]))
+    (settings.data_dir / "index" / "ingest-none.pending").touch()
+
+    report = ingest_paths(settings, [plans], progress=False)
+    assert sorted(report.unchanged) == ["tinh-dong-thap", "tinh-nghe-an", "xa-nghia-trung"]
+    assert {c.doc_id for c in saved_index(settings).chunks} == {"tinh-dong-thap", "tinh-nghe-an", "xa-nghia-trung"}
+    assert "Trần Trí Quang" in KnowledgeBase.open(settings).ask("Ai ký kế hoạch của tỉnh Đồng Tháp?").answer

@@ -109,9 +109,11 @@ class ShortForms:
 
     def __init__(self, chunks: list[Chunk]):
         tiers: list[dict[str, set[str]]] = [{}, {}, {}]
-        for chunk in chunks:
-            place = _PLACE_KIND_RE.sub("", nfc(chunk.locality)).strip()
-            names = [(0, place), (1, chunk.metadata.get("issuer", "")), (2, chunk.title)]
+        # The names are a document's: read them once per document, not once per chunk.
+        documents = {(chunk.locality, chunk.metadata.get("issuer", ""), chunk.title) for chunk in chunks}
+        for locality, issuer, title in sorted(documents):
+            place = _PLACE_KIND_RE.sub("", nfc(locality)).strip()
+            names = [(0, place), (1, issuer), (2, title)]
             for tier, name in names:
                 words = re.findall(r"\w+", nfc(name))
                 if tier == 0:

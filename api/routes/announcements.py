@@ -12,7 +12,8 @@ from api.errors import ApiError, error_responses
 from api.filters import PLAIN_TEXT
 from bot import announcements
 
-router = APIRouter(prefix="/v1/announcements", tags=["Thông báo"], responses=error_responses(401, 403, 422, 500))
+router = APIRouter(prefix="/v1/announcements", tags=["Thông báo"],
+                   responses=error_responses(400, 401, 403, 422, 500))
 
 
 class NewAnnouncement(BaseModel):

@@ -145,15 +145,17 @@ def clean_text(typed: str) -> str:
 
 def subscribers_by_unit(db, directory) -> dict[str, int]:
     """Opted-in users per unit (the unit's listed name, else as typed); users without a unit left out."""
+    names: dict[str, str] = {}  # grouping key -> the name shown (spellings of one unit count together)
     counts: dict[str, int] = {}
     with db.session() as session:
         rows = session.execute(select(User.unit, func.count()).join(
             AnnouncementSubscriber, AnnouncementSubscriber.user == User.pseudonym
-        ).where(User.unit.is_not(None)).group_by(User.unit)).all()
+        ).where(User.unit.is_not(None)).group_by(User.unit).order_by(func.count().desc(), User.unit)).all()
     for unit, count in rows:
-        name = directory.display(unit)
-        counts[name] = counts.get(name, 0) + count
-    return dict(sorted(counts.items()))
+        key = directory.key(unit)
+        names.setdefault(key, directory.display(unit))
+        counts[key] = counts.get(key, 0) + count
+    return dict(sorted((names[key], count) for key, count in counts.items()))
 
 
 def announce(db, secret: str, directory, unit: str, typed: str, by: str) -> Delivery:

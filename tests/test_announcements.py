@@ -26,7 +26,7 @@ from sqlalchemy import select
 from api.app import create_app
 from api.keys import create_key
 from bot import announcements, commands, texts
-from bot.channels import telegram, zalo
+from bot.channels import telegram
 from bot.delivery.outbox import Sender
 from bot.delivery.retention import prune_delivery
 from bot.units import UnitDirectory
@@ -267,3 +267,11 @@ def _register(services, user: str, unit: str) -> None:
 
     with services.db.session() as session:
         session.add(User(pseudonym=user, channel="telegram", unit=unit))
+
+
+def test_addresses_are_sealed_to_their_secret_and_channel():
+    sealed = announcements.seal("bi-mat-1", "telegram", "123456789")
+    assert "123456789" not in sealed and sealed != announcements.seal("bi-mat-1", "telegram", "123456789")
+    assert announcements.unseal("bi-mat-1", "telegram", sealed) == "123456789"
+    assert announcements.unseal("bi-mat-2", "telegram", sealed) is None  # the secret changed: pseudonyms did too
+    assert announcements.unseal("bi-mat-1", "zalo", sealed) is None

@@ -206,3 +206,17 @@ def test_a_short_list_is_shown_whole_around_the_item_that_matched():
     )
     answer = ask(warning, question="người thân gọi video xin chuyển tiền gấp mà hình mờ thì sao")
     assert answer.found and "cúp máy, gọi lại" in answer.answer and not answer.answer.startswith("Lưu ý")
+
+
+def test_a_year_naming_the_document_itself_is_not_another_year():
+    article = Chunk(
+        id="vt:72", doc_id="luat-vt", kind="plan", title="Luật Viễn thông",
+        section="Chương VIII > Điều 72. Hiệu lực thi hành",
+        text="Điều 72. Hiệu lực thi hành\n1. Luật này có hiệu lực thi hành từ ngày 01 tháng 7 năm 2024.",
+        metadata={"number": "24/2023/QH15", "date": "24/11/2023", "short_name": "Luật Viễn thông 2023"},
+    )
+    answer = ask(article, question="Luật Viễn thông 2023 có hiệu lực từ ngày nào?")
+    assert answer.found and "01 tháng 7 năm 2024" in answer.answer
+    # A year that is neither in the passage nor in the document's own name still refuses.
+    refused = ask(article, question="Luật Viễn thông có hiệu lực thi hành năm 2019 không?")
+    assert not refused.found and refused.category == "year"

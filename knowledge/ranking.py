@@ -42,6 +42,8 @@ _TIME_SECTION_RE = re.compile(r"\b(?:thoi gian|thoi han|giai doan|tien do|lo tri
 
 _PLACE_KIND_RE = re.compile(r"^(?:tinh|thanh pho|xa|phuong|huyen|quan|thi xa|thi tran)\s+")
 _SIGNATURE_RE = re.compile(r"^(?:TM\.|KT\.|Q\.|TL\.|TUQ\.)\s", re.MULTILINE)
+# Lines of a document's header: its number, subject, motto, place and date.
+_HEADER_LINE_RE = re.compile(r"^(?:Số\b|Luật số\b|V/v\b|Độc lập\b|[^,.;:]{2,40}, ngày\s+\d)")
 
 
 def heading_words(heading: str) -> tuple[str, ...]:
@@ -109,6 +111,28 @@ def is_signature(chunk: Chunk) -> bool:
     """True for a signature block ("TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH / name")."""
     last = fold(chunk.section.split(SECTION_SEPARATOR)[-1])
     return last == "nguoi ky" or bool(_SIGNATURE_RE.match(chunk.text))
+
+
+def _in_capitals(line: str) -> bool:
+    letters = [ch for ch in line if ch.isalpha()]
+    return len(letters) >= 2 and all(ch.isupper() for ch in letters)
+
+
+def header_length(chunk: Chunk) -> int:
+    """How many lines open the document's first passage only to name it: its header
+    (issuer and motto in capitals, number, place and date) and its title lines. They
+    say what the citation says, and answer nothing."""
+    if chunk.metadata.get("position", "0") != "0":
+        return 0
+    naming = " ".join([chunk.title, *(chunk.metadata.get(k, "") for k in ("doc_type", "issuer", "short_name"))])
+    names = set(re.findall(r"\w+", fold(naming)))
+    count = 0
+    for line in chunk.own_text().split("\n"):
+        words = {w for w in re.findall(r"\w+", fold(line)) if w not in FOLDED_STOPWORDS}
+        if not (_in_capitals(line) or _HEADER_LINE_RE.match(line) or (words and words <= names)):
+            break
+        count += 1
+    return count
 
 
 class Ranker:

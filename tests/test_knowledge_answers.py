@@ -220,3 +220,16 @@ def test_a_year_naming_the_document_itself_is_not_another_year():
     # A year that is neither in the passage nor in the document's own name still refuses.
     refused = ask(article, question="Luật Viễn thông có hiệu lực thi hành năm 2019 không?")
     assert not refused.found and refused.category == "year"
+
+
+def test_the_document_header_is_never_the_answer():
+    opening = Chunk(
+        id="nq:0", doc_id="nq-57", kind="plan", title="Nghị quyết về đột phá phát triển khoa học, công nghệ",
+        section="Phần mở đầu",
+        text="BAN CHẤP HÀNH TRUNG ƯƠNG\nĐẢNG CỘNG SẢN VIỆT NAM\nSố 57-NQ/TW Hà Nội, ngày 22 tháng 12 năm 2024\n"
+        "NGHỊ QUYẾT\nCỦA BỘ CHÍNH TRỊ về đột phá phát triển khoa học, công nghệ\n"
+        "Nghị quyết 57 yêu cầu bố trí ít nhất 3% tổng chi ngân sách hằng năm cho khoa học, công nghệ.",
+        metadata={"position": "0", "doc_type": "Nghị quyết", "issuer": "Bộ Chính trị", "short_name": "Nghị quyết 57-NQ/TW"},
+    )
+    answer = ask(opening, question="nq 57 chi bao nhieu phan tram ngan sach cho khoa hoc cong nghe")
+    assert answer.found and answer.answer.startswith("Nghị quyết 57 yêu cầu bố trí ít nhất 3%"), answer.answer

@@ -43,11 +43,11 @@ _ITEM_RE = re.compile(r"^(?:[-+•]\s|[a-zđ]\)\s|\d+(?:\.\d+)*\.\s)")
 _RECURRING = r"|hằng (?:năm|tháng|quý|tuần|ngày)|hàng (?:năm|tháng|quý|tuần|ngày)|định kỳ"
 ANSWER_PATTERNS = {
     "when": re.compile(
-        r"\d{1,2}/\d{1,2}(?:/\d{2,4})?|tháng\s+\d{1,2}|năm\s+\d{4}|quý\s+[IVX]+|\d+\s+ngày" + _RECURRING, re.I
+        r"\d{1,2}/\d{1,2}(?:/\d{2,4})?|tháng\s+\d{1,2}|năm\s+\d{4}|quý\s+[IVX]+|\d+\s+(?:giờ|ngày|tuần)" + _RECURRING, re.I
     ),
     "how_many": re.compile(r"\d+\s*%|\d+"),
     "period": re.compile(
-        r"(?:19|20)\d{2}\s*(?:-|–|đến(?: năm)?)\s*(?:19|20)\d{2}|\d+\s+(?:ngày|tháng|năm)\b(?!\s*\d)" + _RECURRING, re.I
+        r"(?:19|20)\d{2}\s*(?:-|–|đến(?: năm)?)\s*(?:19|20)\d{2}|\d+\s+(?:giờ|ngày|tuần|tháng|năm)\b(?!\s*\d)" + _RECURRING, re.I
     ),
     "who": re.compile(
         r"\b(?:Sở|Phòng|Ban|Ủy ban|Uỷ ban|UBND|Hội đồng|Văn phòng|Trung tâm|Bộ|Cơ quan|Công an)\b"

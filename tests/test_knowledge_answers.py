@@ -233,3 +233,13 @@ def test_the_document_header_is_never_the_answer():
     )
     answer = ask(opening, question="nq 57 chi bao nhieu phan tram ngan sach cho khoa hoc cong nghe")
     assert answer.found and answer.answer.startswith("Nghị quyết 57 yêu cầu bố trí ít nhất 3%"), answer.answer
+
+
+def test_a_period_in_hours_or_weeks_answers_how_long():
+    notice = chunk(
+        "nd13", "Điều 23. Thông báo vi phạm",
+        "Điều 23. Thông báo vi phạm\n1. Khi phát hiện vi phạm, bên kiểm soát dữ liệu thông báo cho Bộ Công an "
+        "chậm nhất 72 giờ sau khi xảy ra vi phạm.",
+    )
+    answer = ask(notice, question="lo lot du lieu thi phai thong bao cho bo cong an trong bao lau")
+    assert answer.found and "72 giờ" in answer.answer

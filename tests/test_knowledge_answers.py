@@ -241,5 +241,5 @@ def test_a_period_in_hours_or_weeks_answers_how_long():
         "Điều 23. Thông báo vi phạm\n1. Khi phát hiện vi phạm, bên kiểm soát dữ liệu thông báo cho Bộ Công an "
         "chậm nhất 72 giờ sau khi xảy ra vi phạm.",
     )
-    answer = ask(notice, question="lo lot du lieu thi phai thong bao cho bo cong an trong bao lau")
+    answer = ask(notice, question="vi pham du lieu thi phai thong bao cho bo cong an trong bao lau")
     assert answer.found and "72 giờ" in answer.answer

@@ -15,6 +15,7 @@ from fixtures_knowledge import corpus_dirs, kb, kb_settings  # noqa: F401
 from knowledge.answering import ExtractiveAnswerer
 from knowledge.composing import MAX_ANSWER_CHARS
 from knowledge.lexical import LexicalIndex
+from knowledge.query import understand
 from knowledge.records import Chunk
 from knowledge.retrieval import Retriever
 from knowledge.scope import MESSAGES
@@ -243,3 +244,21 @@ def test_a_period_in_hours_or_weeks_answers_how_long():
     )
     answer = ask(notice, question="vi pham du lieu thi phai thong bao cho bo cong an trong bao lau")
     assert answer.found and "72 giờ" in answer.answer
+
+
+def test_asked_how_a_term_is_defined_the_definition_answers():
+    definitions = chunk(
+        "gddt", "Điều 3. Giải thích từ ngữ",
+        "Điều 3. Giải thích từ ngữ\nTrong Luật này, các từ ngữ dưới đây được hiểu như sau:\n"
+        "1. Giao dịch điện tử là giao dịch được thực hiện bằng phương tiện điện tử.\n"
+        "2. Phương tiện điện tử là phần cứng, phần mềm, hệ thống thông tin hoạt động dựa trên công nghệ điện tử.\n"
+        "3. Thông điệp dữ liệu là thông tin được tạo ra, gửi đi, nhận và lưu trữ bằng phương tiện điện tử.",
+    )
+    other = chunk(
+        "gddt", "Điều 48. Báo cáo",
+        "Điều 48. Báo cáo\nBộ quy định kỹ thuật về định danh thiết bị phục vụ giao dịch điện tử; "
+        "định nghĩa các chỉ tiêu báo cáo giao dịch điện tử theo nghĩa thống kê.",
+    )
+    answer = ask(definitions, other, question="Giao dịch điện tử được định nghĩa thế nào?")
+    assert answer.found and "1. Giao dịch điện tử là giao dịch" in answer.answer, answer.answer
+    assert "nghia" not in understand("Giao dịch điện tử được định nghĩa thế nào?").terms

@@ -262,3 +262,17 @@ def test_asked_how_a_term_is_defined_the_definition_answers():
     answer = ask(definitions, other, question="Giao dịch điện tử được định nghĩa thế nào?")
     assert answer.found and "1. Giao dịch điện tử là giao dịch" in answer.answer, answer.answer
     assert "nghia" not in understand("Giao dịch điện tử được định nghĩa thế nào?").terms
+
+
+def test_a_list_question_is_answered_by_the_line_introducing_the_list():
+    terms = chunk(
+        "nd13", "Điều 2. Giải thích từ ngữ",
+        "Điều 2. Giải thích từ ngữ\n1. Dữ liệu cá nhân là thông tin gắn liền với một con người cụ thể. "
+        "Dữ liệu cá nhân bao gồm dữ liệu cá nhân cơ bản và dữ liệu cá nhân nhạy cảm.",
+    )
+    basic = chunk(
+        "nd13", "Điều 2. Giải thích từ ngữ > 3.",
+        "3. Dữ liệu cá nhân cơ bản bao gồm:\na) Họ, chữ đệm và tên khai sinh;\nb) Ngày, tháng, năm sinh;\nc) Giới tính.",
+    )
+    answer = ask(terms, basic, question="Dữ liệu cá nhân cơ bản gồm những thông tin nào?")
+    assert answer.found and "a) Họ, chữ đệm và tên khai sinh" in answer.answer, answer.answer

@@ -33,8 +33,8 @@ DEFINITION_FACTOR = 2.0  # "X là gì?" is answered by the sentence "X là ..."
 SECTION_SHARE = 0.7  # a sentence matched mostly through its section path stands for the section
 # A sentence of the kind asked for (a date for "when"...) weighs this much more; a
 # period ("từ 2025 đến 2030") is the most telling shape of an answer.
-# Asked for a list ("gồm những gì"), the line introducing one ("... bao gồm:") or an item of
-# one is the answer's shape.
+# Asked for a list ("gồm những gì"), a line enumerating three or more ("... gồm A, B, C"), introducing
+# a list ("... bao gồm:") or an item of one is the answer's shape.
 CUE_FACTORS = {"when": 0.5, "period": 1.0, "how_many": 0.5, "who": 0.5, "list": 0.5}
 
 MISSING_CUE_FACTOR = 0.5  # asked when or how many, a sentence with no date or number is a poor answer
@@ -51,7 +51,7 @@ ANSWER_PATTERNS = {
     "period": re.compile(
         r"(?:19|20)\d{2}\s*(?:-|–|đến(?: năm)?)\s*(?:19|20)\d{2}|\d+\s+(?:giờ|ngày|tuần|tháng|năm)\b(?!\s*\d)" + _RECURRING, re.I
     ),
-    "list": re.compile(r":\s*$|^\s*(?:[-+•]\s|[a-zđ]\)\s)"),
+    "list": re.compile(r":\s*$|^\s*(?:[-+•]\s|[a-zđ]\)\s)|\bgồm\b[^.;:]*,[^.;:]*,", re.I),
     "who": re.compile(
         r"\b(?:Sở|Phòng|Ban|Ủy ban|Uỷ ban|UBND|Hội đồng|Văn phòng|Trung tâm|Bộ|Cơ quan|Công an)\b"
     ),

@@ -276,3 +276,20 @@ def test_a_list_question_is_answered_by_the_line_introducing_the_list():
     )
     answer = ask(terms, basic, question="Dữ liệu cá nhân cơ bản gồm những thông tin nào?")
     assert answer.found and "a) Họ, chữ đệm và tên khai sinh" in answer.answer, answer.answer
+
+
+def test_a_list_question_is_answered_by_a_sentence_enumerating_inline():
+    article = chunk(
+        "cc", "Điều 22. Tích hợp thông tin vào thẻ căn cước",
+        "Điều 22. Tích hợp thông tin vào thẻ căn cước\n"
+        "1. Thông tin được tích hợp vào thẻ căn cước gồm thẻ bảo hiểm y tế, giấy phép lái xe, giấy khai sinh.\n"
+        "2. Việc sử dụng giấy tờ đã tích hợp có giá trị như giấy tờ gốc trong các giao dịch hành chính, dân sự, "
+        "thương mại, y tế, giáo dục, ngân hàng và các hoạt động khác của người dân theo quy định.",
+    )
+    request = chunk(
+        "cc", "Điều 22. Tích hợp thông tin vào thẻ căn cước > 4.",
+        "4. Người dân đề nghị tích hợp thông tin vào thẻ căn cước khi có nhu cầu; thông tin tích hợp vào "
+        "thẻ căn cước được cập nhật khi cấp đổi thẻ căn cước.",
+    )
+    answer = ask(request, article, question="nhung thong tin nao duoc tich hop vao the can cuoc")
+    assert answer.found and "giấy phép lái xe" in answer.answer, answer.answer

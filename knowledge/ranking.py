@@ -24,6 +24,12 @@ from knowledge.vocabulary import FOLDED_STOPWORDS
 # or asks what the passage defines ("VNeID là gì?").
 DOCUMENT_WEIGHT = 0.5
 HEADING_WEIGHT = 0.3
+# A heading also counts as held when it holds this IDF-weighted share of the question's
+# content words beyond those naming the document: "người sử dụng dịch vụ viễn thông có
+# những nghĩa vụ gì" is asked of "Quyền, nghĩa vụ của người sử dụng dịch vụ viễn thông".
+HEADING_COVERAGE = 0.8
+# A longer section label, or one cut short ("…"), is a sentence of the text, not a heading.
+HEADING_CHARS = 100
 DEFINITION_WEIGHT = 0.5
 # A question naming a place is rarely answered by another place's plan.
 OTHER_PLACE_WEIGHT = 0.7
@@ -143,6 +149,14 @@ class Ranker:
         chunks = index.chunks
         self._names = self._document_names(chunks)
         self._headings = [path_headings(chunk.section) for chunk in chunks]
+        self._heading_terms = [
+            [
+                frozenset(passage_terms(label))
+                for label in chunk.section.split(SECTION_SEPARATOR)
+                if len(label) <= HEADING_CHARS and not label.endswith("…")
+            ]
+            for chunk in chunks
+        ]
         self._places = {chunk.doc_id: place_name(chunk.locality) for chunk in chunks if chunk.locality}
         self._defined = [defined_subjects(chunk.text) for chunk in chunks]
         self._factor = [
@@ -183,6 +197,21 @@ class Ranker:
         """The documents' places the question names."""
         return {place for place in self._places.values() if names_place(query.words, place, self.index)}
 
+    def _content_weights(self, query: Query) -> dict[str, float]:
+        """IDF of each content word of the question (not a word saying what is asked)."""
+        n = max(len(self.index.chunks), 1)
+        top = math.log(1 + (n + 0.5) / 0.5)
+        return {t: self.index.idf(t) or top for t in query.terms if "_" not in t and t not in query.frame}
+
+    def _covers(self, content: dict[str, float], doc_id: str, heading: frozenset[str]) -> bool:
+        """True when ``heading`` holds HEADING_COVERAGE of the question's content words
+        (at least two) that do not name the passage's document."""
+        names = self._names.get(doc_id, set())
+        needed = {t: w for t, w in content.items() if t not in names}
+        total = sum(needed.values())
+        held = sum(w for t, w in needed.items() if t in heading)
+        return len(needed) >= 2 and total > 0 and held >= HEADING_COVERAGE * total
+
     def weigh(self, query: Query, lexical: dict[int, float]) -> None:
         """Multiply the BM25 scores in place by the evidence beyond shared words."""
         chunks = self.index.chunks
@@ -193,6 +222,9 @@ class Ranker:
         signer = "signer" in query.asks
         recipients = RECIPIENTS_ASKED_WEIGHT if "recipients" in query.asks else RECIPIENTS_WEIGHT
         timing = bool({"when", "period"} & query.asks)
+        # "X là gì" is answered by the definition of X, not by a heading naming X.
+        content = {} if query.subject else self._content_weights(query)
+        covered: dict[tuple[str, frozenset[str]], bool] = {}
         for index in lexical:
             chunk = chunks[index]
             factor = 1.0 + DOCUMENT_WEIGHT * prior.get(chunk.doc_id, 0.0)
@@ -203,6 +235,14 @@ class Ranker:
                 if held[heading]:
                     factor += HEADING_WEIGHT
                     break
+            else:
+                for terms in self._heading_terms[index]:
+                    key = (chunk.doc_id, terms)
+                    if key not in covered:
+                        covered[key] = self._covers(content, chunk.doc_id, terms)
+                    if covered[key]:
+                        factor += HEADING_WEIGHT
+                        break
             if query.subject and defines(self._defined[index], query.subject):
                 factor += DEFINITION_WEIGHT
             if timing and self._time[index]:

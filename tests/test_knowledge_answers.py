@@ -293,3 +293,18 @@ def test_a_list_question_is_answered_by_a_sentence_enumerating_inline():
     )
     answer = ask(request, article, question="nhung thong tin nao duoc tich hop vao the can cuoc")
     assert answer.found and "giấy phép lái xe" in answer.answer, answer.answer
+
+
+def test_a_heading_holding_the_question_words_points_at_its_article():
+    duties = chunk(
+        "vt", "Điều 15. Quyền, nghĩa vụ của người sử dụng dịch vụ viễn thông",
+        "2. Người sử dụng có các nghĩa vụ sau đây:\na) Thanh toán đầy đủ và đúng hạn tiền sử dụng;\n"
+        "b) Bồi thường thiệt hại do mình gây ra.",
+    )
+    prices = chunk(
+        "vt", "Điều 59. Quản lý giá dịch vụ viễn thông",
+        "3. Doanh nghiệp có nghĩa vụ công khai giá dịch vụ viễn thông cho người sử dụng dịch vụ viễn thông; "
+        "người sử dụng dịch vụ viễn thông được thông báo trước khi thay đổi giá dịch vụ viễn thông.",
+    )
+    answer = ask(prices, duties, question="Người dùng dịch vụ viễn thông có những nghĩa vụ gì?")
+    assert answer.found and "Thanh toán đầy đủ" in answer.answer, answer.answer

@@ -149,14 +149,24 @@ class Ranker:
         chunks = index.chunks
         self._names = self._document_names(chunks)
         self._headings = [path_headings(chunk.section) for chunk in chunks]
-        self._heading_terms = [
-            [
-                frozenset(passage_terms(label))
-                for label in chunk.section.split(SECTION_SEPARATOR)
-                if len(label) <= HEADING_CHARS and not label.endswith("…")
-            ]
-            for chunk in chunks
-        ]
+        # Short headings of each passage's path, by id, and the headings holding each term.
+        self._heading_ids: list[list[int]] = []
+        self._heading_doc: list[str] = []
+        self._term_headings: dict[str, list[int]] = {}
+        ids: dict[tuple[str, str], int] = {}
+        for chunk in chunks:
+            own = []
+            for label in chunk.section.split(SECTION_SEPARATOR):
+                if len(label) > HEADING_CHARS or label.endswith("…"):
+                    continue
+                key = (chunk.doc_id, label)
+                if key not in ids:
+                    ids[key] = len(self._heading_doc)
+                    self._heading_doc.append(chunk.doc_id)
+                    for term in set(passage_terms(label)):
+                        self._term_headings.setdefault(term, []).append(ids[key])
+                own.append(ids[key])
+            self._heading_ids.append(own)
         self._places = {chunk.doc_id: place_name(chunk.locality) for chunk in chunks if chunk.locality}
         self._defined = [defined_subjects(chunk.text) for chunk in chunks]
         self._factor = [
@@ -197,20 +207,28 @@ class Ranker:
         """The documents' places the question names."""
         return {place for place in self._places.values() if names_place(query.words, place, self.index)}
 
-    def _content_weights(self, query: Query) -> dict[str, float]:
-        """IDF of each content word of the question (not a word saying what is asked)."""
+    def covered_headings(self, query: Query) -> set[int]:
+        """Ids of the headings holding HEADING_COVERAGE of the IDF weight of the question's
+        content words (at least two) that do not name the heading's document."""
         n = max(len(self.index.chunks), 1)
         top = math.log(1 + (n + 0.5) / 0.5)
-        return {t: self.index.idf(t) or top for t in query.terms if "_" not in t and t not in query.frame}
-
-    def _covers(self, content: dict[str, float], doc_id: str, heading: frozenset[str]) -> bool:
-        """True when ``heading`` holds HEADING_COVERAGE of the question's content words
-        (at least two) that do not name the passage's document."""
-        names = self._names.get(doc_id, set())
-        needed = {t: w for t, w in content.items() if t not in names}
-        total = sum(needed.values())
-        held = sum(w for t, w in needed.items() if t in heading)
-        return len(needed) >= 2 and total > 0 and held >= HEADING_COVERAGE * total
+        content = {t: self.index.idf(t) or top for t in query.terms if "_" not in t and t not in query.frame}
+        held: dict[int, float] = {}
+        for term, weight in content.items():
+            for heading in self._term_headings.get(term, ()):
+                if term not in self._names[self._heading_doc[heading]]:
+                    held[heading] = held.get(heading, 0.0) + weight
+        needed: dict[str, tuple[int, float]] = {}
+        covered = set()
+        for heading, weight in held.items():
+            doc = self._heading_doc[heading]
+            if doc not in needed:
+                own = [w for t, w in content.items() if t not in self._names[doc]]
+                needed[doc] = (len(own), sum(own))
+            count, total = needed[doc]
+            if count >= 2 and weight >= HEADING_COVERAGE * total:
+                covered.add(heading)
+        return covered
 
     def weigh(self, query: Query, lexical: dict[int, float]) -> None:
         """Multiply the BM25 scores in place by the evidence beyond shared words."""
@@ -223,8 +241,7 @@ class Ranker:
         recipients = RECIPIENTS_ASKED_WEIGHT if "recipients" in query.asks else RECIPIENTS_WEIGHT
         timing = bool({"when", "period"} & query.asks)
         # "X là gì" is answered by the definition of X, not by a heading naming X.
-        content = {} if query.subject else self._content_weights(query)
-        covered: dict[tuple[str, frozenset[str]], bool] = {}
+        covered = set() if query.subject else self.covered_headings(query)
         for index in lexical:
             chunk = chunks[index]
             factor = 1.0 + DOCUMENT_WEIGHT * prior.get(chunk.doc_id, 0.0)
@@ -236,13 +253,8 @@ class Ranker:
                     factor += HEADING_WEIGHT
                     break
             else:
-                for terms in self._heading_terms[index]:
-                    key = (chunk.doc_id, terms)
-                    if key not in covered:
-                        covered[key] = self._covers(content, chunk.doc_id, terms)
-                    if covered[key]:
-                        factor += HEADING_WEIGHT
-                        break
+                if covered and any(heading in covered for heading in self._heading_ids[index]):
+                    factor += HEADING_WEIGHT
             if query.subject and defines(self._defined[index], query.subject):
                 factor += DEFINITION_WEIGHT
             if timing and self._time[index]:

@@ -28,6 +28,7 @@ from api.jobs import IngestJobs
 from api.metrics import Metrics, MetricsMiddleware
 from api.routes import (
     admin,
+    announcements,
     ask,
     certificates,
     dashboard,
@@ -128,8 +129,8 @@ def create_app(services: Services | None = None) -> FastAPI:
     app.state.store_client = None  # the Chroma client of the health check, built on first use
 
     install_error_handlers(app)
-    for module in (health, ask, documents, quiz, certificates, stats, unanswered, reports, evidence, admin, dashboard,
-                   webhooks):
+    for module in (health, ask, documents, quiz, certificates, stats, unanswered, reports, evidence, admin,
+                   announcements, dashboard, webhooks):
         app.include_router(module.router)
     install_docs(app)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")

@@ -22,13 +22,14 @@ from telegram import (
     InlineKeyboardMarkup,
     Update,
 )
-from telegram.constants import MessageLimit, ParseMode
+from telegram.constants import ChatType, MessageLimit, ParseMode
 from telegram.error import InvalidToken, TelegramError
 
 from bot import texts
 from bot.channels.polling import unless_stopped
 from bot.channels.relay import ChannelNotConfigured, Relay
 from bot.channels.splitting import split_text
+from bot.certificate_documents import SEND_CERTIFICATE
 from bot.delivery import inbox
 from bot.messages import Button, Citation, IncomingMessage, Reply
 
@@ -48,6 +49,8 @@ COMMANDS = [
     BotCommand("ketqua", "Xem kết quả bài làm"),
     BotCommand("chungnhan", "Nhận giấy chứng nhận bài đã đạt"),
     BotCommand("donvi", "Khai báo đơn vị (xã, phường, cơ quan)"),
+    BotCommand("nhanthongbao", "Nhận thông báo của giảng viên cho đơn vị mình"),
+    BotCommand("tatthongbao", "Thôi nhận thông báo"),
     BotCommand("tieptuc", "Làm tiếp bài trắc nghiệm đang dở"),
     BotCommand("huy", "Hủy bài trắc nghiệm đang làm"),
     BotCommand("huongdan", "Hướng dẫn sử dụng"),
@@ -82,14 +85,17 @@ class UpdateHandler:
         chat_id = update.effective_chat.id
         update_id = str(update.update_id)
         user_id = str(update.effective_user.id)
+        # Only a private chat is an address for later messages (announcements).
+        private = str(chat_id) if update.effective_chat.type == ChatType.PRIVATE else None
         calls: list[tuple[str, dict]] = []
         query = update.callback_query
         if query is not None:
             calls.append(("answerCallbackQuery", {"callback_query_id": query.id}))  # stop the spinner
-            msg = IncomingMessage(channel=CHANNEL, user_id=user_id, payload=query.data, update_id=update_id)
+            msg = IncomingMessage(channel=CHANNEL, user_id=user_id, payload=query.data, update_id=update_id,
+                                  chat_id=private)
         elif update.message is not None and update.message.text is not None:
-            msg = IncomingMessage(channel=CHANNEL, user_id=user_id,
-                                  text=_without_bot_name(update.message.text), update_id=update_id)
+            msg = IncomingMessage(channel=CHANNEL, user_id=user_id, text=_without_bot_name(update.message.text),
+                                  update_id=update_id, chat_id=private)
         elif update.message is not None:  # a photo, sticker, voice note...: the relay explains
             msg = IncomingMessage(channel=CHANNEL, user_id=user_id, update_id=update_id)
         else:
@@ -104,6 +110,9 @@ class UpdateHandler:
                 if keyboard is not None:
                     params["reply_markup"] = keyboard.to_dict()
                 calls.append(("sendMessage", params))
+            if reply.certificate:
+                # The PDF is drawn when sent (bot.certificate_documents): the outbox keeps only the code.
+                calls.append((SEND_CERTIFICATE, {"chat_id": chat_id, "code": reply.certificate}))
         return calls
 
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import replace
 import hashlib
 import json
 import logging
@@ -171,6 +172,8 @@ class UpdateHandler:
         stored = session.get(ChatOptions, (CHANNEL, chat_id))
         offered = [Button(label, payload) for label, payload in stored.buttons] if stored else []
         msg = self._incoming(update.get("event_name"), message, user_id, offered, update_id)
+        if str((message.get("chat") or {}).get("chat_type", "")).upper() == "PRIVATE":
+            msg = replace(msg, chat_id=chat_id)  # an address for later messages (announcements)
         replies = self.relay.replies(msg)
         parts: list[str] = []
         for reply in replies:

@@ -17,6 +17,8 @@ import httpx
 from fixtures_knowledge import LESSON, PLANS_DIR
 from hocvuso.settings import load_settings
 from knowledge.base import KnowledgeBase
+from knowledge.embedding import NoEmbedder
+from knowledge.store import ChunkStore
 
 HOCVUSO = str(Path(sys.executable).with_name("hocvuso"))
 
@@ -112,7 +114,10 @@ def test_ctrl_c_keeps_finished_documents_and_the_next_run_completes_the_rest(tmp
     while not marker.exists():
         assert time.monotonic() < deadline and run.poll() is None, "the ingest did not start"
         time.sleep(0.05)
-    time.sleep(1.5)  # some documents read, far from all
+    store = ChunkStore(load_settings(data_dir=data, embedding={"backend": "none"}), NoEmbedder())
+    while store.count() == 0:  # the first batch is written: far from all documents
+        assert time.monotonic() < deadline and run.poll() is None, "the ingest wrote nothing"
+        time.sleep(0.1)
     run.send_signal(signal.SIGINT)
     out, err = run.communicate(timeout=120)
 

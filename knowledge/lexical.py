@@ -159,10 +159,14 @@ class LexicalIndex:
         self.localities = sorted({chunk.locality for chunk in chunks if chunk.locality})
         self._lengths = [sum(t.values()) for t in terms]
         self._avg_length = (sum(self._lengths) / len(terms)) if terms else 1.0
-        postings: dict[str, list[tuple[int, int]]] = {}
+        # Each posting carries its BM25 denominator (tf + length norm), computed once here
+        # rather than for every question: the same value, so the same scores.
+        norms = [K1 * (1 - B + B * length / self._avg_length) for length in self._lengths]
+        postings: dict[str, list[tuple[int, int, float]]] = {}
         for index, counter in enumerate(terms):
+            norm = norms[index]
             for term, tf in counter.items():
-                postings.setdefault(term, []).append((index, tf))
+                postings.setdefault(term, []).append((index, tf, tf + norm))
         self._postings = postings
         n = len(terms)
         self._idf = {
@@ -186,13 +190,13 @@ class LexicalIndex:
     def scores(self, terms: Counter, allowed: set[int] | None = None) -> dict[int, float]:
         """BM25 score of every chunk that shares a term with the query."""
         scores: dict[int, float] = {}
+        get, k1_plus_1 = scores.get, K1 + 1
         for term, weight in terms.items():
             idf = self._idf.get(term)
             if idf is None:
                 continue
-            for index, tf in self._postings[term]:
-                if allowed is not None and index not in allowed:
-                    continue
-                norm = K1 * (1 - B + B * self._lengths[index] / self._avg_length)
-                scores[index] = scores.get(index, 0.0) + weight * idf * tf * (K1 + 1) / (tf + norm)
+            term_weight = weight * idf
+            for index, tf, denominator in self._postings[term]:
+                if allowed is None or index in allowed:
+                    scores[index] = get(index, 0.0) + term_weight * tf * k1_plus_1 / denominator
         return scores

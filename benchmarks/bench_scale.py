@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
 import sys
@@ -55,7 +54,9 @@ BEFORE = {
 def place(copy: int, index: int) -> str:
     """A distinct made-up place name for one copy of one place."""
     n = copy * len(PLACES) + index
-    return f"{FIRST[n % len(FIRST)]} {SECOND[(n // len(FIRST)) % len(SECOND)]} {n // (len(FIRST) * len(SECOND)) or ''}".strip()
+    first, second = FIRST[n % len(FIRST)], SECOND[(n // len(FIRST)) % len(SECOND)]
+    round_ = n // (len(FIRST) * len(SECOND))  # past 400 names, a number tells them apart
+    return f"{first} {second} {round_ or ''}".strip()
 
 
 def make_copy(text: str, copy: int) -> str:
@@ -108,7 +109,8 @@ def measure(work: Path, scale: int, questions: list[str]) -> dict:
     p50, p95 = warm_latency(data, questions)
     indexed = index_file.documents(data / "index" / "lexical-none.sqlite")
     return {
-        "scale": scale, "files": len(list(corpus.iterdir())) - 1, "chunks": sum(doc["chunks"] for doc in indexed.values()),
+        "scale": scale, "files": len(list(corpus.iterdir())) - 1,
+        "chunks": sum(doc["chunks"] for doc in indexed.values()),
         "ingest_s": ingest_s, "ingest_mb": ingest_mb, "again_s": again_s, "add_s": add_s, "add_mb": add_mb,
         "cold_s": cold_s, "p50": p50, "p95": p95, "text_mb": sum(p.stat().st_size for p in corpus.iterdir()) / 1e6,
     }
@@ -136,7 +138,8 @@ def main() -> None:
             f"| {row['scale']}× ({row['files']} tệp, {row['text_mb']:.1f} MB) | {row['chunks']:,} (trước {before[0]}) "
             f"| {row['ingest_s']:.1f} s (trước {before[1]} s) | {row['ingest_mb']:.0f} MB (trước {before[2]} MB) "
             f"| {row['again_s']:.1f} s (trước {before[3]} s) | {row['add_s']:.1f} s, {row['add_mb']:.0f} MB "
-            f"| {row['cold_s']:.1f} s (trước {before[4]} s) | {row['p50']:.0f} / {row['p95']:.0f} ms (trước {before[5]} ms) |"
+            f"| {row['cold_s']:.1f} s (trước {before[4]} s) "
+            f"| {row['p50']:.0f} / {row['p95']:.0f} ms (trước {before[5]} ms) |"
         )
 
 

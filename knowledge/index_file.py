@@ -148,7 +148,9 @@ def _differences(connection: sqlite3.Connection, stored: dict[str, dict]) -> lis
     differing = {
         doc_id
         for doc_id, info in stored.items()
-        if doc_id not in local or local[doc_id]["source_hash"] != info["source_hash"] or local_ids[doc_id] != info["ids"]
+        if doc_id not in local
+        or local[doc_id]["source_hash"] != info["source_hash"]
+        or local_ids[doc_id] != info["ids"]
     }
     return sorted(removed | differing)
 

@@ -15,7 +15,7 @@ from knowledge.lexical import LexicalIndex
 from knowledge.query import Query, ShortForms, understand
 from knowledge.ranking import Ranker
 from knowledge.records import Chunk, Source
-from knowledge.textnorm import fold, has_marks
+from knowledge.textnorm import has_marks
 
 # Reciprocal-rank fusion constant and the weight of each ranking. Lexical matching
 # weighs more: the plans' wording (symbols, names, dates) is what people ask about.

@@ -96,7 +96,9 @@ def test_every_machine_sharing_the_server_takes_in_an_ingest(tmp_path, chroma_ur
     assert ingest_paths(writer, [tmp_path / "tinh-dong-thap.txt"], progress=False).ok
     # Two running servers on other machines (their own data dirs), opened before the next ingest.
     readers = [
-        KnowledgeBase.open(load_settings(data_dir=tmp_path / name, chroma_url=chroma_url, embedding={"backend": "none"}))
+        KnowledgeBase.open(
+            load_settings(data_dir=tmp_path / name, chroma_url=chroma_url, embedding={"backend": "none"})
+        )
         for name in ("reader-1", "reader-2")
     ]
     assert all(not kb.ask("Ai xin mã OTP qua điện thoại?").found for kb in readers)

@@ -77,6 +77,16 @@ NO_RESULTS = "Bà con chưa hoàn thành bài trắc nghiệm nào. Gõ /tracngh
 
 SOURCES = "Nguồn:"
 
+# Ratings of answers: the buttons under an answer and what the assistant says once pressed.
+RATE_UP = "👍 Hữu ích"
+RATE_DOWN = "👎 Chưa hữu ích"
+RATED_UP = "Cảm ơn bà con đã đánh giá. Trợ lý rất vui vì câu trả lời giúp được bà con."
+RATED_DOWN = (
+    "Cảm ơn bà con đã góp ý. Trợ lý đã ghi lại để cán bộ xem và bổ sung tài liệu. "
+    "Bà con có thể hỏi lại bằng cách khác, nói rõ hơn điều cần biết."
+)
+RATED_ALREADY = "Bà con đã đánh giá câu trả lời này rồi, Trợ lý đã ghi nhận. Cảm ơn bà con."
+
 
 def too_long(limit: int) -> str:
     """Reply to a message longer than ``limit`` characters."""
@@ -273,3 +283,8 @@ def certificate_issued(name: str, topic_title: str, score: int, total: int, code
 def certificate_list(lines: list[str]) -> str:
     """The user's certificates, one line each."""
     return "Giấy chứng nhận của bà con:\n" + "\n".join(f"• {line}" for line in lines)
+
+
+def followup_understood(question: str) -> str:
+    """The line before the answer to a follow-up: the whole question the assistant answered."""
+    return f"(Trợ lý hiểu câu hỏi của bà con là: “{question}”)"

@@ -41,9 +41,13 @@ _TRAILS = (
 # Particles at the very end ("… thì sao ạ", "… nữa nhỉ") and linking words before X ("còn ở X").
 _PARTICLES = {"a", "ad", "nhi", "nhe", "ha", "vay", "the", "day", "ta"}
 _LINKS = (("doi", "voi"), ("o",), ("tai",), ("ve",), ("voi",), ("cua",), ("cho",), ("ben",), ("trong",))
-# Words naming a kind of place before its name ("tỉnh Nghệ An", "xã Nghĩa Trung").
-_PLACE_KINDS = (("thanh", "pho"), ("thi", "xa"), ("thi", "tran"), ("tinh",), ("tp",), ("xa",), ("phuong",),
-                ("huyen",), ("quan",))
+# Words naming a kind of place before its name ("tỉnh Nghệ An", "xã Nghĩa Trung"), as written in full.
+_PLACE_WORDS = {("thanh", "pho"): "thành phố", ("thi", "xa"): "thị xã", ("thi", "tran"): "thị trấn",
+                ("tinh",): "tỉnh", ("tp",): "TP", ("xa",): "xã", ("phuong",): "phường", ("huyen",): "huyện",
+                ("quan",): "quận"}
+_PLACE_KINDS = tuple(_PLACE_WORDS)
+# Communes and districts: their names may extend a province's name ("xã Hòa Bình Tây").
+_LOCAL_KINDS = {("thi", "xa"), ("thi", "tran"), ("xa",), ("phuong",), ("huyen",), ("quan",)}
 # Words naming a numbered thing ("mức 2", "giai đoạn 1", "Điều 5"): X of the same word replaces it.
 _LEVEL_KINDS = (("giai", "doan"), ("muc",), ("cap",), ("buoc",), ("dieu",), ("khoan",), ("chuong",), ("phan",),
                 ("lop",), ("dot",), ("quy",), ("nam",))
@@ -68,6 +72,7 @@ class _Slot:
     start: int  # token indices, end exclusive
     end: int
     name_start: int  # where the name starts after its kind word ("Nghệ An" in "tỉnh Nghệ An")
+    written: str = ""  # a known place as the documents write it: "xã Nghĩa Trung" for "xa nghia trung"
 
 
 def _tokens(text: str) -> list[_Token]:
@@ -88,7 +93,8 @@ class Followups:
     def __init__(self, minutes: float, places: Iterable[str] = ()):
         self.window = timedelta(minutes=minutes)
         names = {name.strip() for name in PROVINCES.split("|") if name.strip()} | {_name_only(p) for p in places}
-        self._places = sorted({tuple(fold(name).split()) for name in names if name}, key=len, reverse=True)
+        self._names = {tuple(fold(name).split()): name for name in sorted(names) if name}
+        self._places = sorted(self._names, key=len, reverse=True)
 
     # Storage
 
@@ -127,9 +133,9 @@ class Followups:
             rest = rest[len(link):]
         if not rest or len(rest) > MAX_FOLLOWUP_WORDS:
             return None
-        new = message[rest[0].start : rest[-1].end]
         slots = self._slots(rest)
         whole = slots[0] if len(slots) == 1 and (slots[0].start, slots[0].end) == (0, len(rest)) else None
+        new = (whole and whole.written) or message[rest[0].start : rest[-1].end]
         before = _tokens(previous)
         old = next((s for s in self._slots(before) if whole and s.kind == whole.kind), None)
         if not (_marked(lead, trail, tokens, rest, whole) or (len(tokens) <= MAX_BARE_WORDS and old is not None)):
@@ -152,6 +158,7 @@ class Followups:
             kind = _starts(folded, at, _PLACE_KINDS)
             name_at = at + len(kind) if kind else at
             place = _starts(folded, name_at, self._places)
+            written = f"{_PLACE_WORDS[kind]} {self._names[place]}" if kind and place else self._names.get(place, "")
             if place is None and kind:  # "xã Hòa Bình": a capitalised name the documents lack
                 size = 0
                 while size < 3 and name_at + size < len(tokens) and tokens[name_at + size].text[:1].isupper():
@@ -159,7 +166,9 @@ class Followups:
                 place = tuple(folded[name_at : name_at + size]) or None
             if place:
                 end = name_at + len(place)
-                slots.append(_Slot("place", at, end, name_at))
+                while kind in _LOCAL_KINDS and end < len(tokens) and end - name_at < 4 and tokens[end].text[:1].isupper():
+                    end, written = end + 1, ""  # "xã Hòa Bình Tây": a longer name than the one known
+                slots.append(_Slot("place", at, end, name_at, written))
                 at = end
                 continue
             level = _starts(folded, at, _LEVEL_KINDS)

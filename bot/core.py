@@ -54,7 +54,6 @@ from hocvuso.db.models import User, utcnow
 from knowledge.courses import Courses, load_courses
 from knowledge.quizbank import QuizBank, Topic, load_bank
 from knowledge.records import Answer
-from knowledge.scope import classify
 from knowledge.textnorm import nfc
 
 log = logging.getLogger(__name__)
@@ -413,10 +412,10 @@ class Assistant:
                 self.evidence.append(
                     "lesson_read", user, channel, unit, {"lesson": lesson, "section": section}, session=session
                 )
-            if classify(question) is None:  # a real question, not small talk: the context of a follow-up
+            if answer.category not in unanswered.SMALL_TALK:  # a real question: the context of a follow-up
                 self.followups.remember(session, user, question, now)
-                if not answered:  # a need no document meets
-                    unanswered.record(session, user, channel, unit, question)
+            if unanswered.is_need(answer):  # not small talk: a need no document meets
+                unanswered.record(session, user, channel, unit, question)
             if answered and rateable:
                 lookup.answer_id = ratings.remember(session, user, channel, unit, question, answer).id
         return lookup

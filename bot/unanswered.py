@@ -60,6 +60,15 @@ def content_words(text: str) -> frozenset[str]:
     return frozenset(word for word in re.findall(r"\w+", fold(text)) if word not in _FILLERS and len(word) > 1)
 
 
+# Refusals that say nothing about missing content: greetings, attempts at secrets, weather and prices.
+SMALL_TALK = frozenset({"greeting", "secret", "everyday"})
+
+
+def is_need(answer) -> bool:
+    """True when ``answer`` (a knowledge-base Answer) refused a real question no document meets."""
+    return not answer.found and answer.category not in SMALL_TALK
+
+
 def record(session, user: str, channel: str, unit: str | None, question: str) -> None:
     """Keep an unanswered question (redacted) in the caller's transaction."""
     text = redact(question)

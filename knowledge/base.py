@@ -86,11 +86,15 @@ class KnowledgeBase:
         kind: str | None = None,
         doc_id: str | None = None,
         locality: str | None = None,
+        trace: list | None = None,
     ) -> Answer:
-        """Answer a question from the knowledge base, with its sources."""
+        """Answer a question from the knowledge base, with its sources.
+
+        ``trace``, when given, receives each stage's output as ``(stage, value)``.
+        """
         with self._lock:
             return self._answerer.answer(
-                question, self._retriever, kind=kind, doc_id=doc_id, locality=locality
+                question, self._retriever, trace=trace, kind=kind, doc_id=doc_id, locality=locality
             )
 
     def _chunks_by_doc(self) -> dict[str, list[Chunk]]:

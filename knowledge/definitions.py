@@ -22,7 +22,16 @@ _DEFINITION_RE = re.compile(
 # A parenthesis naming the subject otherwise: "(còn gọi là xác minh hai bước)", "(AI)".
 _ALIAS_RE = re.compile(r"^(?:còn gọi là|hay|gọi tắt là|viết tắt là)\s+", re.IGNORECASE)
 # Folded forms of "what is X" questions: X before "là gì", or after "thế nào là".
-_ASKED_BEFORE = (("co", "nghia", "la", "gi"), ("nghia", "la", "gi"), ("la", "cai", "gi"), ("la", "gi"))
+# "X giữ vai trò gì" asks what X is too: "nhà khoa học là nhân tố then chốt".
+_ASKED_BEFORE = (
+    ("co", "nghia", "la", "gi"),
+    ("nghia", "la", "gi"),
+    ("la", "cai", "gi"),
+    ("la", "gi"),
+    ("giu", "vai", "tro", "gi"),
+    ("co", "vai", "tro", "gi"),
+    ("vai", "tro", "gi"),
+)
 _ASKED_AFTER = (("the", "nao", "la"), ("the", "nao", "duoc", "goi", "la"))
 # Particles that may end a question after its subject ("thế nào là OTP vậy ạ").
 _PARTICLES = frozenset("vay a ha nhi nhe nha the day".split())

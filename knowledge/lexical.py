@@ -1,11 +1,14 @@
 """A BM25 index over folded Vietnamese tokens, persisted as JSON next to the store.
 
 Tokens are folded (``Bình dân`` and ``binh dan`` are one token), letters and digits
-are split (``nq57`` -> ``nq 57``), leading zeros dropped (``09`` = ``9``), known
-abbreviations expanded (``CĐS`` -> ``chuyen doi so``). Adjacent words, and words
-adjacent once function words are skipped, also form pairs, so a phrase outranks its
-scattered words. Words written with diacritics are also kept as such (``~ký``), with a
-small weight, so a question typed with them tells ``ký`` from ``kỹ``.
+are split (``nq57`` -> ``nq 57``), leading zeros dropped (``09`` = ``9``), a final "y"
+after a consonant written "i" (``ký`` = ``kí``), known abbreviations expanded (``CĐS`` ->
+``chuyen doi so``). Adjacent words, and words adjacent once function words are
+skipped, also form pairs, so a phrase outranks its scattered words.
+
+Words written with diacritics are also kept as such (``~ký``, see ``textnorm.accent_key``).
+A question word typed with diacritics is matched on that form only: "hôn" does not find
+"hơn". A word typed without them matches every word it folds to.
 """
 
 from __future__ import annotations
@@ -19,21 +22,18 @@ from collections import Counter
 from pathlib import Path
 
 from knowledge.records import Chunk
-from knowledge.textnorm import fold, nfc
+from knowledge.textnorm import accent_key, canonical_y, fold, has_marks, nfc
 from knowledge.vocabulary import (
+    ABBREVIATION_WORDS,
     ABBREVIATIONS,
     CAPITAL_ABBREVIATIONS,
-    CHAT_SPELLINGS,
     FOLDED_STOPWORDS,
     STOPWORDS,
 )
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 _WORD_RE = re.compile(r"\w+")
 _ALNUM_SPLIT_RE = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
-# Weight of an exact accented match next to its folded one: enough to tell "ký"
-# from "kỹ" when all else is equal, not enough to outvote the words themselves.
-ACCENT_WEIGHT = 0.3
 STOP_PAIR_WEIGHT = 0.5
 K1 = 1.2
 B = 0.75
@@ -42,30 +42,33 @@ B = 0.75
 def _base_tokens(text: str) -> list[str]:
     """Folded word tokens with letters/digits split and leading zeros dropped."""
     result: list[str] = []
-    for word in _WORD_RE.findall(fold(text).replace("%", " phan tram ")):
+    for word in _WORD_RE.findall(fold(text)):
         for part in _ALNUM_SPLIT_RE.split(word):
             if part.isdigit():
                 part = part.lstrip("0") or "0"
-            result.append(part)
+            result.append(canonical_y(part))
     return result
 
 
-def _with_expansions(tokens: list[str]) -> list[str]:
-    expanded = list(tokens)
-    for token in tokens:
-        expanded.extend(ABBREVIATIONS.get(token, "").split())
-    return expanded
+def accented(word: str) -> str:
+    """The index term of a word as written with diacritics: ``~`` and its accent key."""
+    return "~" + accent_key(word)
 
 
 def _bigrams(tokens: list[str]) -> list[str]:
     return [f"{a}_{b}" for a, b in zip(tokens, tokens[1:])]
 
 
-def _accented(words: list[str]) -> list[str]:
-    """Written forms of the words that carry diacritics ("~ký"): folding merges ký, kỹ
-    and kỳ; a question typed with diacritics also scores on the exact word."""
-    lowered = (word.lower() for word in words)
-    return [f"~{word}" for word in lowered if word != fold(word)]
+def _expansion_terms(tokens: list[str]) -> list[str]:
+    """Words, written forms and pairs of the abbreviations among ``tokens``."""
+    terms: list[str] = []
+    for token in tokens:
+        written = ABBREVIATION_WORDS.get(token)
+        if written:
+            words = written.split()
+            folded = _base_tokens(written)
+            terms += folded + _bigrams(folded) + [accented(w) for w in words if has_marks(w)]
+    return terms
 
 
 def _capital_expansions(words: list[str]) -> list[str]:
@@ -74,52 +77,56 @@ def _capital_expansions(words: list[str]) -> list[str]:
 
 def passage_terms(text: str) -> Counter:
     """Index terms of a passage: unigrams, expansions, bigrams and accented words."""
+    text = text.replace("%", " phần trăm ")
     tokens = _base_tokens(text)
     words = _WORD_RE.findall(nfc(text))
-    accented = _accented(words) + _capital_expansions(words)
+    written = [accented(word) for word in words if has_marks(word)] + _capital_expansions(words)
     # Pairs also skip function words: "đối với các doanh nghiệp" holds "doi_doanh".
     content = [token for token in tokens if token not in FOLDED_STOPWORDS]
     pairs = set(_bigrams(tokens)) | set(_bigrams(content))
-    return Counter(_with_expansions(tokens) + list(pairs) + accented)
+    return Counter(tokens + _expansion_terms(tokens) + list(pairs) + written)
 
 
 def expanded_words(text: str) -> list[str]:
-    """Folded words of a text with chat spellings and abbreviations written out."""
-    words = _base_tokens(normalize_question(text))
-    return [part for word in words for part in (ABBREVIATIONS.get(word) or word).split()]
+    """Folded words of a text with abbreviations written out."""
+    return [part for word in _base_tokens(text) for part in (ABBREVIATIONS.get(word) or word).split()]
 
 
-def _is_stopword(word: str) -> bool:
+def is_stopword(word: str) -> bool:
+    """True for a function word; a word typed with diacritics is judged as typed."""
     lowered = word.lower()
-    if lowered != fold(lowered):  # typed with diacritics: the exact word decides
+    if has_marks(lowered):  # typed with diacritics: the exact word decides
         return lowered in STOPWORDS
     return lowered in FOLDED_STOPWORDS
 
 
-def normalize_question(question: str) -> str:
-    """The question in NFC with chat spellings (``ko``, ``j``, ``ntn``) written out."""
-    words = []
-    for word in re.findall(r"\w+|[^\w\s]+", nfc(question)):
-        replacement = CHAT_SPELLINGS.get(word.lower())
-        words.append(word if replacement is None else replacement)
-    return " ".join(word for word in words if word)
+def query_terms(question: str, written: frozenset[str] = frozenset()) -> Counter:
+    """Search terms of a question (already in the documents' words, see ``query.py``):
+    content words (as typed: folded, or with their diacritics), expansions and pairs.
 
-
-def query_terms(question: str) -> Counter:
-    """Search terms of a question: content words, their expansions and bigrams."""
+    Words in ``written`` (lower case, without diacritics) are matched as written too:
+    in a question typed with diacritics, "ly" is "ly", not "lý".
+    """
     tokens: list[str] = []
     stop: list[bool] = []
+    terms: Counter = Counter()
     content_words: list[str] = []
-    for word in _WORD_RE.findall(normalize_question(question)):
+    for word in _WORD_RE.findall(nfc(question).replace("%", " phần trăm ")):
         # "AI" in capitals is the technology, "ai" is "who".
-        is_stop = word != "AI" and _is_stopword(word)
-        if not is_stop:
-            content_words.append(word)
-        for token in _base_tokens(word):
-            tokens.append(token)
-            stop.append(is_stop)
+        is_stop = word != "AI" and is_stopword(word)
+        parts = _base_tokens(word)
+        tokens += parts
+        stop += [is_stop] * len(parts)
+        if is_stop:
+            continue
+        content_words.append(word)
+        if (has_marks(word) or word.lower() in written) and not any(part in ABBREVIATIONS for part in parts):
+            terms[accented(word)] += 1
+        else:
+            terms.update(parts)
+            terms.update(_expansion_terms(parts))
+    terms.update(_capital_expansions(content_words))
     content = [token for token, is_stop in zip(tokens, stop) if not is_stop]
-    terms = Counter(_with_expansions(content) + _capital_expansions(content_words))
     for i in range(len(tokens) - 1):
         if stop[i] and stop[i + 1]:
             continue
@@ -132,8 +139,6 @@ def query_terms(question: str) -> Counter:
             terms[f"{b}_{a}"] = max(terms[f"{b}_{a}"], weight)
     for a, b in zip(content, content[1:]):
         terms[f"{a}_{b}"] = max(terms[f"{a}_{b}"], 1.0)
-    for term in _accented(content_words):
-        terms[term] = ACCENT_WEIGHT
     return terms
 
 

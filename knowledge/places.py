@@ -1,5 +1,6 @@
-"""Names of Vietnam's provinces and centrally run cities, to spot questions about places
-the knowledge base has no document for ("kế hoạch của tỉnh Cà Mau")."""
+"""Names of Vietnam's provinces and centrally run cities, and of countries people ask
+about, to spot questions about places the knowledge base has no document for ("kế hoạch
+của tỉnh Cà Mau", "xin visa đi Hàn Quốc")."""
 
 from __future__ import annotations
 
@@ -17,10 +18,17 @@ Ninh Thuận|Phú Thọ|Phú Yên|Quảng Bình|Quảng Nam|Quảng Ngãi|Quản
 Tây Ninh|Thái Bình|Thái Nguyên|Thanh Hóa|Thành phố Hồ Chí Minh|Hồ Chí Minh|Sài Gòn|Thừa Thiên Huế|Huế|
 Tiền Giang|Trà Vinh|Tuyên Quang|Vĩnh Long|Vĩnh Phúc|Yên Bái
 """
-_NAMES = sorted({name.strip() for name in PROVINCES.split("|") if name.strip()}, key=len, reverse=True)
+# Countries people ask about (work, study, visas); names that are also Vietnamese words or
+# given names ("Anh", "Đức", "Nga", "Mỹ") are left out.
+COUNTRIES = """
+Hàn Quốc|Nhật Bản|Trung Quốc|Đài Loan|Thái Lan|Campuchia|Lào|Singapore|Malaysia|Hoa Kỳ|Canada|Úc
+"""
+_NAMES = sorted(
+    {name.strip() for name in (PROVINCES + "|" + COUNTRIES).split("|") if name.strip()}, key=len, reverse=True
+)
 # Folded, some names are also common words ("hai phòng" = two offices, "hòa bình" = peace):
 # without diacritics they count only after "tỉnh" or "thành phố".
-_COMMON_WORDS = {"hai phong", "hoa binh", "hue", "long an", "ha nam", "an giang"}
+_COMMON_WORDS = {"hai phong", "hoa binh", "hue", "long an", "ha nam", "an giang", "lao", "uc"}
 
 
 def _alternation(names) -> str:
@@ -29,7 +37,7 @@ def _alternation(names) -> str:
 
 _ACCENTED_RE = re.compile(r"(?<!\w)(" + _alternation(n.lower() for n in _NAMES) + r")(?!\w)")
 _FOLDED_RE = re.compile(
-    r"(?<!\w)(?:(?:tinh|thanh pho|tp)\s+)?("
+    r"(?<!\w)(?:(?:tinh|thanh pho|tp|xa|phuong|huyen|quan)\s+)?("
     + _alternation(dict.fromkeys(fold(n) for n in _NAMES))
     + r")(?!\w)"
 )
@@ -38,16 +46,21 @@ _LOCAL_RE = re.compile(r"(?<!\w)(?:xã|phường|huyện|quận|thị trấn|th�
 
 
 def mentioned_places(text: str) -> dict[str, str]:
-    """Places named in ``text``: folded name -> the name as written."""
+    """Places named in ``text``: folded name -> the name as written.
+
+    Words typed with diacritics must match a name exactly ("Hòa Bình"); words typed
+    without them match its folded form ("hoa binh", only after "tỉnh" when it is also
+    a common word).
+    """
     text = nfc(text)
     lowered = text.lower()  # folding and lower-casing keep NFC offsets
-    if fold(text) != lowered:  # typed with diacritics: match the exact names
-        spans = [match.span(1) for match in _ACCENTED_RE.finditer(lowered)]
-    else:
-        spans = [
-            match.span(1)
-            for match in _FOLDED_RE.finditer(lowered)
-            if match.group(1) not in _COMMON_WORDS or match.group(0) != match.group(1)
-        ]
+    spans = [match.span(1) for match in _ACCENTED_RE.finditer(lowered)]
+    # Words with diacritics masked, so only the words typed without them match folded.
+    plain = re.sub(r"\w+", lambda m: m.group() if fold(m.group()) == m.group() else "#" * len(m.group()), lowered)
+    spans += [
+        match.span(1)
+        for match in _FOLDED_RE.finditer(plain)
+        if match.group(1) not in _COMMON_WORDS or match.group(0) != match.group(1)
+    ]
     spans += [match.span(1) for match in _LOCAL_RE.finditer(text)]
     return {fold(text[a:b]).strip(): text[a:b].strip() for a, b in spans}

@@ -46,6 +46,10 @@ class Answer(BaseModel):
     answer: str
     found: bool
     sources: list[Source] = Field(default_factory=list)
+    # Why there is no answer, a key of ``knowledge.scope.MESSAGES`` ("greeting", "secret",
+    # "everyday", "place", "year", "holder", "amount", "contact", "not_found"); empty when
+    # found. ``answer`` holds the matching reply, for every channel to show as is.
+    category: str = ""
 
     def citations(self, limit: int) -> list[Source]:
         """The first ``limit`` sources to cite, best first, one per (document, citation).

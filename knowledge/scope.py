@@ -13,28 +13,40 @@ import re
 from knowledge.textnorm import fold, nfc
 
 HELP = (
-    "Tôi trả lời các câu hỏi về phong trào Bình dân học vụ số, phong trào thi đua đổi mới sáng tạo "
+    "Trợ lý trả lời các câu hỏi về phong trào Bình dân học vụ số, phong trào thi đua đổi mới sáng tạo "
     "và chuyển đổi số (theo các kế hoạch có trong kho tài liệu) và các bài học kỹ năng số như VNeID, "
     "dịch vụ công trực tuyến, thanh toán số, phòng chống lừa đảo."
 )
+_AVOID_GUESS = "nên Trợ lý không trả lời để tránh đoán sai."
 
+# The reply for each reason not to answer (``Answer.category``), in the assistant's voice.
 MESSAGES = {
-    "greeting": "Xin chào! " + HELP + " Bạn cứ đặt câu hỏi nhé.",
+    "greeting": "Trợ lý xin chào bà con! " + HELP + " Bà con cứ đặt câu hỏi nhé.",
     "secret": (
-        "Xin lỗi, tôi không thể cung cấp mật khẩu, khóa, mã bí mật hay cấu hình của hệ thống. "
-        "Tôi chỉ trả lời dựa trên các tài liệu công khai của phong trào."
+        "Xin lỗi bà con, Trợ lý không thể cung cấp mật khẩu, khóa, mã bí mật hay cấu hình của hệ thống. "
+        "Trợ lý chỉ trả lời dựa trên các tài liệu công khai của phong trào."
     ),
     "everyday": (
-        "Xin lỗi, câu hỏi này (thời tiết, giá cả, thể thao, xổ số...) nằm ngoài các tài liệu tôi có. " + HELP
+        "Xin lỗi bà con, câu hỏi này (thời tiết, giá cả, thể thao, xổ số, nấu ăn, làm thơ...) nằm ngoài các tài liệu "
+        "Trợ lý có. "
+        + HELP
     ),
     "not_found": (
-        "Xin lỗi, tôi chưa tìm thấy nội dung này trong các kế hoạch và bài học hiện có, "
-        "nên không trả lời để tránh đoán sai. " + HELP
+        "Xin lỗi bà con, Trợ lý chưa tìm thấy nội dung này trong các kế hoạch và bài học hiện có, "
+        + _AVOID_GUESS + " " + HELP
     ),
     "place": (
-        "Xin lỗi, kho tài liệu hiện chưa có văn bản của {place}, nên tôi không trả lời để tránh đoán sai. "
-        "Hiện có: {available}."
+        "Xin lỗi bà con, kho tài liệu hiện chưa có văn bản của {place}, " + _AVOID_GUESS + " Hiện có: {available}."
     ),
+    "year": "Xin lỗi bà con, các tài liệu hiện có không nói về năm {year}, " + _AVOID_GUESS,
+    "holder": (
+        "Xin lỗi bà con, các văn bản chỉ ghi người ký lúc ban hành, không cho biết ai đang giữ chức vụ hay "
+        "họ tên người phụ trách hiện nay, " + _AVOID_GUESS + " Bà con hỏi Ủy ban nhân dân xã, phường nơi mình ở nhé."
+    ),
+    "amount": (
+        "Xin lỗi bà con, các tài liệu hiện có không nêu số tiền, mức phí hay mức thưởng này, " + _AVOID_GUESS
+    ),
+    "contact": "Xin lỗi bà con, các tài liệu hiện có không ghi số điện thoại hay tổng đài này, " + _AVOID_GUESS,
 }
 
 _GREETING_RE = re.compile(
@@ -57,10 +69,10 @@ _SECRET_REQUEST_RE = re.compile(
     r"(?:\b(?:bo qua|quen|ignore|disregard)\b.*\b(?:huong dan|chi dan|chi thi|instruction|instructions|quy tac|rules)\b)"
 )
 _EVERYDAY_RE = re.compile(
-    r"\b(?:thoi tiet|du bao thoi tiet|nhiet do|troi (?:mua|nang)|bao so|gia vang|ty gia|gia (?:xang|dau|dien|lua|gao|"
+    r"\b(?:thoi tiet|du bao thoi tiet|nhiet do|troi (?:mua|nang)|(?:mai|hom nay|ngay mai|tuan nay|chieu nay|toi nay) (?:\w+ ){0,3}co (?:mua|nang)|nang nong|bao so|gia vang|ty gia|gia (?:xang|dau|dien|lua|gao|"
     r"ca phe|heo|lon|bitcoin|co phieu|dat|nha|usd|do la)|chung khoan|co phieu|bitcoin|bong da|world cup|"
     r"vo dich|ty so|tran dau|xo so|ket qua xo so|so xo|lo de|phim|ca si|bai hat|cong thuc nau|mon an|"
-    r"tu vi|phong thuy|horoscope)\b"
+    r"tu vi|phong thuy|horoscope|lai suat|re nhat|lai (?:thap|cao) nhat|bai tho|lam tho|bai van|cach nau|nau (?:\w+ ){0,2}ngon)\b"
 )
 _PRICE_RE = re.compile(r"\bgia\b.*\bbao nhieu\b")
 

@@ -1,76 +1,44 @@
-"""Words that retrieval treats specially: abbreviations, chat spellings, question words.
+"""The vocabulary of questions, loaded from ``vocabulary.yaml``: chat spellings, spelling
+variants, abbreviations, everyday wording and function words.
 
-All entries are folded (lower case, no diacritics), as produced by ``textnorm.fold``.
+The YAML file is the single place to add a word; see its header for the rules. Here the
+entries are only indexed for lookup: keys folded (``textnorm.fold``), replacements kept
+as written (with diacritics) and also folded for the passage side of the index.
 """
 
 from __future__ import annotations
 
-# Abbreviations of the plans and of chat, expanded on both sides of the search so
-# "cds", "CĐS" and "chuyển đổi số" meet.
-ABBREVIATIONS: dict[str, str] = {
-    "cds": "chuyen doi so",
-    "bdhvs": "binh dan hoc vu so",
-    "dvc": "dich vu cong",
-    "dvctt": "dich vu cong truc tuyen",
-    "ntm": "nong thon moi",
-    "mtqg": "muc tieu quoc gia",
-    "ubnd": "uy ban nhan dan",
-    "hdnd": "hoi dong nhan dan",
-    "tdkt": "thi dua khen thuong",
-    "khcn": "khoa hoc cong nghe",
-    "mttq": "mat tran to quoc",
-    "ubmttq": "uy ban mat tran to quoc",
-    "ct-xh": "chinh tri xa hoi",
-    "bcd": "ban chi dao",
-    "tw": "trung uong",
-    "tmdt": "thuong mai dien tu",
-    "hcth": "hanh chinh tong hop",
-    "cvp": "chanh van phong",
-    "pcvp": "pho chanh van phong",
-    "kh": "ke hoach",
-    "nq": "nghi quyet",
-    "qd": "quyet dinh",
-    "ttg": "thu tuong",
-    "tthc": "thu tuc hanh chinh",
-    "cccd": "can cuoc cong dan",
-    "tk": "tai khoan",
-    "mk": "mat khau",
-    "sdt": "so dien thoai",
-}
+from pathlib import Path
 
-# Abbreviations that are ordinary words in lower case ("ai" = who).
-CAPITAL_ABBREVIATIONS: dict[str, str] = {"AI": "tri tue nhan tao"}
+import yaml
 
-# Chat spellings replaced in questions before searching.
-CHAT_SPELLINGS: dict[str, str] = {
-    "ko": "không",
-    "k": "không",
-    "hok": "không",
-    "j": "gì",
-    "z": "vậy",
-    "ntn": "như thế nào",
-    "dc": "được",
-    "đc": "được",
-    "bn": "bao nhiêu",
-    "mn": "mọi người",
-    "vs": "với",
-    "ad": "",
-    "wifi": "Wi-Fi",  # the lessons write Wi-Fi, people type wifi
+from knowledge.textnorm import fold, nfc
+
+VOCABULARY_FILE = Path(__file__).with_name("vocabulary.yaml")
+
+
+def _load() -> dict:
+    return yaml.safe_load(VOCABULARY_FILE.read_text(encoding="utf-8"))
+
+
+_DATA = _load()
+
+# Written replacements, by lower-case typed word (chat) or folded key (the others).
+CHAT_SPELLINGS: dict[str, str] = {nfc(k).lower(): nfc(v or "") for k, v in _DATA["chat"].items()}
+SPELLINGS: dict[str, str] = {nfc(k).lower(): nfc(v) for k, v in _DATA["spellings"].items()}
+ABBREVIATION_WORDS: dict[str, str] = {fold(k): nfc(v) for k, v in _DATA["abbreviations"].items()}
+CAPITAL_ABBREVIATION_WORDS: dict[str, str] = {k: nfc(v) for k, v in _DATA["capital_abbreviations"].items()}
+CONTEXTUAL: dict[str, dict] = {
+    fold(k): {"default": nfc(v["default"]), "means": nfc(v["means"]), "after": {fold(w) for w in v["after"]}}
+    for k, v in _DATA["contextual"].items()
 }
+PHRASES: dict[tuple[str, ...], str] = {tuple(fold(k).split()): nfc(v) for k, v in _DATA["phrases"].items()}
+
+# Folded forms, as the passage side of the index expands them ("CĐS" -> "chuyen doi so").
+ABBREVIATIONS: dict[str, str] = {k: fold(v) for k, v in ABBREVIATION_WORDS.items()}
+CAPITAL_ABBREVIATIONS: dict[str, str] = {k: fold(v) for k, v in CAPITAL_ABBREVIATION_WORDS.items()}
 
 # Question and politeness words that carry no content, as typed with diacritics...
-STOPWORDS = frozenset(
-    """
-    là gì nào không sao thế như bao nhiêu đâu hả à ạ ơi cho hỏi mình tôi bạn vậy với nhé
-    có được của và các những một trong về từ đến thì mà ở tại để này đó kia ai khi lúc
-    gồm bị cần phải nên làm theo em anh chị xin cảm ơn vui lòng giúp những hay hoặc
-    """.split()
-)
-# ...and without: only the folded forms that no content word of the corpus shares
-# ("thi" may be "thì" or "thi đua", "bao" may be "báo cáo").
-FOLDED_STOPWORDS = frozenset(
-    """
-    la gi nao khong sao nhu nhieu a oi cho mot khi luc gom phai lam theo xin giup
-    cac nhung va cua duoc ve den voi o nay nhe ai
-    """.split()
-)
+STOPWORDS = frozenset(nfc(_DATA["stopwords"]).split())
+# ...and without: only the folded forms that no content word of the corpus shares.
+FOLDED_STOPWORDS = frozenset(_DATA["folded_stopwords"].split())

@@ -80,7 +80,7 @@ def test_filters_by_kind_document_and_locality(kb):
 def test_out_of_scope_questions_are_refused_helpfully(kb, question):
     answer = kb.ask(question)
     assert not answer.found
-    assert answer.answer.startswith(("Xin chào", "Xin lỗi"))
+    assert answer.answer.startswith(("Trợ lý xin chào", "Xin lỗi"))
 
 
 def test_other_province_refusal_names_it_and_lists_what_exists(kb):

@@ -50,7 +50,7 @@ def test_ask_cites_each_section_once(run):
 def test_ask_json_contract(run):
     result = run("ask", "--json", "nq57 ban hanh ngay nao")
     data = json.loads(result.output)
-    assert set(data) == {"answer", "found", "sources"}
+    assert set(data) == {"answer", "found", "sources", "category"}
     assert data["found"] is True and data["sources"]
     assert all(set(source) == SOURCE_FIELDS for source in data["sources"])
     assert [s["score"] for s in data["sources"]] == sorted((s["score"] for s in data["sources"]), reverse=True)
@@ -69,7 +69,7 @@ def test_ask_batch_json_one_object_per_line_with_id(run, tmp_path):
     lines = run("ask", "--batch", str(questions), "--json").output.strip().split("\n")
     rows = [json.loads(line) for line in lines]
     assert [row["id"] for row in rows] == ["a1", "a2"]
-    assert set(rows[0]) == {"id", "answer", "found", "sources"}
+    assert set(rows[0]) == {"id", "answer", "found", "sources", "category"}
     assert "Bùi Đình Long" in rows[0]["answer"] and rows[1]["found"] is False
 
 
@@ -112,3 +112,15 @@ def test_eval_without_file_and_without_default(run, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = run("eval")
     assert result.exit_code == 2 and "tệp câu hỏi" in result.output
+
+
+def test_ask_explain_prints_every_stage_before_the_answer(run):
+    output = run("ask", "--explain", "kh thi đua của ubnd tỉnh NA ai kí thế").output
+    stages = ["1. Hiểu câu hỏi", "2–3. Tìm và xếp hạng", "4. Quyết định", "5. Soạn câu trả lời"]
+    positions = [output.index(stage) for stage in stages]
+    assert positions == sorted(positions)
+    assert "NA → Nghệ An" in output and "kí → ký" in output
+    assert "trả lời; tín hiệu:" in output
+    assert "Người ký: Bùi Đình Long" in output
+    refused = run("ask", "--explain", "chủ tịch ubnd tỉnh nghệ an hiện nay là ai").output
+    assert "từ chối (holder)" in refused

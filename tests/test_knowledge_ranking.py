@@ -9,9 +9,16 @@ from __future__ import annotations
 
 from knowledge.answering import ExtractiveAnswerer
 from knowledge.definitions import asked_subject, defined_subjects, defines
-from knowledge.lexical import LexicalIndex, expanded_words
+from knowledge.lexical import LexicalIndex
+from knowledge.query import understand
+from knowledge.ranking import heading_words, holds_heading, names_place, path_headings
 from knowledge.records import Chunk
-from knowledge.retrieval import Retriever, heading_words, holds_heading, names_place, path_headings
+from knowledge.retrieval import Retriever
+
+
+def expanded_words(question: str) -> tuple[str, ...]:
+    """The folded words of a question once read (chat spellings and abbreviations written out)."""
+    return understand(question).words
 
 
 def chunk(doc_id: str, section: str, text: str, kind: str = "lesson", title: str = "", locality: str = "") -> Chunk:

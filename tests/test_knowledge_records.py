@@ -28,7 +28,7 @@ def test_citations_name_each_section_once_best_first_and_keep_the_sources():
     assert answer.citations(0) == [] and Answer(answer="", found=False).citations(3) == []
     # The JSON contract still carries every retrieved passage.
     assert answer.model_dump()["sources"] == [s.model_dump() for s in sources]
-    assert set(answer.model_dump()) == {"answer", "found", "sources"}
+    assert set(answer.model_dump()) == {"answer", "found", "sources", "category"}
 
 
 def test_two_passages_cited_alike_are_named_once():

@@ -12,7 +12,6 @@ from api.deps import DatabaseDep, KnowledgeDep, MetricsDep, SettingsDep
 from api.errors import ApiError, error_responses
 from bot import ratings, unanswered
 from knowledge.records import Answer
-from knowledge.scope import classify
 
 router = APIRouter(prefix="/v1", tags=["Hỏi đáp"], responses=error_responses(400, 422, 500))
 
@@ -74,7 +73,7 @@ def ask(body: AskRequest, kb: KnowledgeDep, db: DatabaseDep, settings: SettingsD
     if answer.found and answer.answer.strip():
         with db.session() as session:
             answer_id = ratings.remember(session, "", "api", None, body.question, answer).token
-    elif not answer.found and classify(body.question) is None:
+    elif unanswered.is_need(answer):
         with db.session() as session:
             unanswered.record(session, "", "api", None, body.question)
     return {**answer.model_dump(), "answer_id": answer_id}

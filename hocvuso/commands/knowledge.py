@@ -119,7 +119,10 @@ def _print_answer(answer) -> None:
     help="Chỉ tìm trong văn bản (plan: kế hoạch, văn bản pháp luật) hoặc bài học (lesson).",
 )
 @click.option("--doc", "doc_id", help="Chỉ tìm trong một tài liệu (mã tài liệu, vd. tinh-nghe-an).")
-def ask(question: str | None, as_json: bool, batch: Path | None, kind: str | None, doc_id: str | None) -> None:
+@click.option("--explain", is_flag=True, help="In thêm từng bước xử lý câu hỏi (hiểu, tìm, quyết định, soạn).")
+def ask(
+    question: str | None, as_json: bool, batch: Path | None, kind: str | None, doc_id: str | None, explain: bool
+) -> None:
     """Hỏi đáp từ kho tri thức, kèm nguồn trích dẫn.
 
     QUESTION là câu hỏi, gõ có hoặc không dấu; nhiều câu một lúc thì dùng --batch.
@@ -132,7 +135,12 @@ def ask(question: str | None, as_json: bool, batch: Path | None, kind: str | Non
         raise click.UsageError("Chỉ dùng một trong hai: câu hỏi hoặc --batch.")
     kb = _open_kb()
     if question:
-        answer = kb.ask(question, kind=kind, doc_id=doc_id)
+        trace: list | None = [] if explain else None
+        answer = kb.ask(question, kind=kind, doc_id=doc_id, trace=trace)
+        if explain:
+            from knowledge.answering import describe
+
+            click.echo("\n".join(describe(trace)) + "\n", err=as_json)
         if as_json:
             click.echo(json.dumps(answer.model_dump(), ensure_ascii=False))
         else:

@@ -6,7 +6,9 @@ previous question: the rule, the combined question, and the chat path on the rea
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fixtures_channels import (
@@ -67,6 +69,17 @@ def test_a_follow_up_becomes_the_previous_question_with_the_new_thing(previous, 
 ])
 def test_questions_of_their_own_stay_as_they_are(message):
     assert Followups(10, PLACES).combine("VNeID là gì?", message) is None
+
+
+def test_no_question_of_the_benchmark_sets_is_taken_for_a_follow_up():
+    """Each question of these sets stands alone: none may be rewritten, whatever was asked before."""
+    root = Path(__file__).resolve().parents[1] / "benchmarks"
+    questions = [json.loads(line)["question"] for name in ("questions-extra.jsonl", "questions-nearmiss.jsonl")
+                 for line in (root / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    followups = Followups(10, PLACES)
+    assert len(questions) > 50
+    for previous in (NGHE_AN + " năm 2025", LEVEL_2, "VNeID là gì?"):
+        assert [q for q in questions if followups.combine(previous, q)] == []
 
 
 @pytest.fixture

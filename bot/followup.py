@@ -46,6 +46,7 @@ _PLACE_WORDS = {("thanh", "pho"): "thành phố", ("thi", "xa"): "thị xã", ("
                 ("tinh",): "tỉnh", ("tp",): "TP", ("xa",): "xã", ("phuong",): "phường", ("huyen",): "huyện",
                 ("quan",): "quận"}
 _PLACE_KINDS = tuple(_PLACE_WORDS)
+_PLACE_KIND_RE = re.compile(r"(?:" + "|".join(" ".join(kind) for kind in _PLACE_WORDS) + r")\s")
 # Communes and districts: their names may extend a province's name ("xã Hòa Bình Tây").
 _LOCAL_KINDS = {("thi", "xa"), ("thi", "tran"), ("xa",), ("phuong",), ("huyen",), ("quan",)}
 # Words naming a numbered thing ("mức 2", "giai đoạn 1", "Điều 5"): X of the same word replaces it.
@@ -72,7 +73,7 @@ class _Slot:
     start: int  # token indices, end exclusive
     end: int
     name_start: int  # where the name starts after its kind word ("Nghệ An" in "tỉnh Nghệ An")
-    written: str = ""  # a known place as the documents write it: "xã Nghĩa Trung" for "xa nghia trung"
+    written: str = ""  # a known place as the documents write it: "tỉnh Nghệ An" for "nghe an"
 
 
 def _tokens(text: str) -> list[_Token]:
@@ -92,8 +93,13 @@ class Followups:
 
     def __init__(self, minutes: float, places: Iterable[str] = ()):
         self.window = timedelta(minutes=minutes)
-        names = {name.strip() for name in PROVINCES.split("|") if name.strip()} | {_name_only(p) for p in places}
-        self._names = {tuple(fold(name).split()): name for name in sorted(names) if name}
+        # Folded name -> (name, the place in full when the documents write it: "tỉnh Nghệ An").
+        self._names = {tuple(fold(name).split()): (name, "") for name in PROVINCES.split("|") if name.strip()
+                       for name in [name.strip()]}
+        for place in places:
+            name = _name_only(place)
+            if name:
+                self._names[tuple(fold(name).split())] = (name, place)
         self._places = sorted(self._names, key=len, reverse=True)
 
     # Storage
@@ -142,8 +148,8 @@ class Followups:
             return None
         if old is None:
             return f"{previous.rstrip(' ?.!')} {new}"
-        if whole.name_start == whole.start and old.name_start != old.start:
-            # "Hà Tĩnh" for "tỉnh Nghệ An": the kind word stays, the name changes.
+        if whole.name_start == whole.start and old.name_start != old.start and not _PLACE_KIND_RE.match(fold(new)):
+            # "Hà Giang" for "tỉnh Nghệ An": the kind word stays, the name changes.
             start = before[old.name_start].start
         else:
             start = before[old.start].start
@@ -158,7 +164,8 @@ class Followups:
             kind = _starts(folded, at, _PLACE_KINDS)
             name_at = at + len(kind) if kind else at
             place = _starts(folded, name_at, self._places)
-            written = f"{_PLACE_WORDS[kind]} {self._names[place]}" if kind and place else self._names.get(place, "")
+            name, full = self._names.get(place, ("", ""))
+            written = f"{_PLACE_WORDS[kind]} {name}" if kind and name else full or name
             if place is None and kind:  # "xã Hòa Bình": a capitalised name the documents lack
                 size = 0
                 while size < 3 and name_at + size < len(tokens) and tokens[name_at + size].text[:1].isupper():

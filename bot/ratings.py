@@ -16,6 +16,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from bot.localdays import utc_range
 from bot.unanswered import redact
@@ -46,7 +47,8 @@ def remember(session, user: str, channel: str, unit: str | None, question: str, 
 
 
 def _excerpt(text: str) -> str:
-    text = redact(text)
+    # The answer is the documents' text, not the user's: only its line breaks go.
+    text = " ".join(text.split())
     return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1].rstrip() + "…"
 
 
@@ -54,10 +56,15 @@ def rate(session, answer: GivenAnswer, user: str, unit: str | None, rating: str)
     """Record ``user``'s rating of ``answer``; False when that very rating was already there."""
     if rating not in RATINGS:
         raise ValueError(rating)
-    row = session.scalar(select(AnswerRating).where(AnswerRating.answer_id == answer.id, AnswerRating.user == user))
+    mine = select(AnswerRating).where(AnswerRating.answer_id == answer.id, AnswerRating.user == user)
+    row = session.scalar(mine)
     if row is None:
-        session.add(AnswerRating(answer_id=answer.id, user=user, unit=unit, rating=rating))
-        return True
+        try:
+            with session.begin_nested():  # a double click may race us to the first rating
+                session.add(AnswerRating(answer_id=answer.id, user=user, unit=unit, rating=rating))
+            return True
+        except IntegrityError:
+            row = session.scalar(mine)
     if row.rating == rating:
         return False
     row.rating, row.unit, row.rated_at = rating, unit, utcnow()

@@ -44,7 +44,10 @@ LEVEL_2 = "cách đăng ký tài khoản VNeID mức 2"
     (NGHE_AN, "con xa nghia trung thi sao", "Kế hoạch của xã Nghĩa Trung giao cơ quan nào chủ trì?"),
     (NGHE_AN, "vậy còn Đồng Tháp?", "Kế hoạch của tỉnh Đồng Tháp giao cơ quan nào chủ trì?"),
     (NGHE_AN, "Hà Tĩnh thì thế nào ạ", "Kế hoạch của tỉnh Hà Tĩnh giao cơ quan nào chủ trì?"),
-    ("ke hoach nghe an ai chu tri", "the con ha tinh", "ke hoach Hà Tĩnh ai chu tri"),
+    ("ke hoach nghe an ai chu tri", "the con ha tinh", "ke hoach tỉnh Hà Tĩnh ai chu tri"),
+    # A place of the documents comes with its own kind; another province keeps the kind word before.
+    ("Kế hoạch xã Nghĩa Trung khen thưởng những ai?", "thế còn ở Nghệ An", "Kế hoạch tỉnh Nghệ An khen thưởng những ai?"),
+    (NGHE_AN, "còn Hà Giang thì sao", "Kế hoạch của tỉnh Hà Giang giao cơ quan nào chủ trì?"),
     # A level for a level, a year for a year.
     (LEVEL_2, "thế còn mức 1?", "cách đăng ký tài khoản VNeID mức 1"),
     (LEVEL_2, "còn mức 1 nữa", "cách đăng ký tài khoản VNeID mức 1"),

@@ -9,6 +9,7 @@ durable path against the fake Bot API servers on loopback.
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -197,3 +198,38 @@ def test_rating_payloads_round_trip_and_refuse_strangers():
     for bad in ("rate:42:meh", "rate:x:up", "rate:42", "rate:42:up:1"):
         assert cmd.parse_payload(bad).name == cmd.UNKNOWN
     assert len(cmd.rating_payload(10**12, "down").encode()) <= 64
+
+
+def test_ratings_and_the_previous_question_on_both_databases(database):
+    """One rating per person and answer, the summary's order, and the follow-up store, on SQLite and PostgreSQL."""
+    from bot import ratings
+    from bot.followup import Followups
+    from knowledge.records import Answer, Source
+
+    def answer(citation: str) -> Answer:
+        return Answer(answer="Trả lời " + citation, found=True, sources=[
+            Source(doc_id="d", title="T", section="S", kind="plan", text="x", score=1.0, citation=citation)])
+
+    with database.session() as session:
+        good = ratings.remember(session, "u1", "zalo", "Xã A", "câu một", answer("Mục I"))
+        bad = ratings.remember(session, "u1", "zalo", "Xã A", "câu hai 0912345678", answer("Mục II"))
+        assert ratings.rate(session, good, "u1", "Xã A", "up")
+        assert ratings.rate(session, bad, "u1", "Xã A", "down")
+        assert ratings.rate(session, bad, "u2", "Xã B", "down")
+        assert not ratings.rate(session, bad, "u2", "Xã B", "down")
+    summary = ratings.summary(database)
+    assert (summary.up, summary.down) == (1, 2)
+    assert summary.units == {"Xã A": [1, 1], "Xã B": [0, 1]}
+    assert [(g.citation, g.up, g.down) for g in summary.groups] == [("Mục II", 0, 2), ("Mục I", 1, 0)]
+    assert summary.groups[0].questions == ["câu hai [số điện thoại]"]
+    assert ratings.summary(database, unit="Xã B").down == 1
+
+    followups = Followups(10)
+    moment = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    with database.session() as session:
+        followups.remember(session, "u1", "Kế hoạch tỉnh Nghệ An", moment)
+        followups.remember(session, "u1", "Kế hoạch tỉnh Hà Tĩnh", moment + timedelta(minutes=1))
+    with database.session() as session:
+        assert followups.previous(session, "u1", moment + timedelta(minutes=10)) == "Kế hoạch tỉnh Hà Tĩnh"
+        assert followups.previous(session, "u1", moment + timedelta(minutes=12)) is None
+        assert followups.previous(session, "u2", moment) is None

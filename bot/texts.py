@@ -22,7 +22,9 @@ WELCOME = (
 
 HELP = (
     "Cách dùng Trợ lý:\n"
-    "• Gõ câu hỏi bất kỳ, ví dụ: “Cách đặt mật khẩu an toàn?”\n"
+    "• Gõ câu hỏi bất kỳ, ví dụ: “Cách đặt mật khẩu an toàn?”; hỏi tiếp ngắn gọn cũng được, ví dụ: "
+    "“còn ở Hà Tĩnh thì sao?”\n"
+    "• Dưới mỗi câu trả lời, chọn 👍 hoặc 👎 để cho Trợ lý biết câu trả lời có giúp ích không\n"
     "• /tracnghiem – làm bài trắc nghiệm trộn nhiều chủ đề; /tracnghiem <chủ đề> – theo một chủ đề, "
     "ví dụ: /tracnghiem lừa đảo\n"
     "• /chude – xem các chủ đề theo từng khóa học\n"

@@ -28,6 +28,7 @@ from api.jobs import IngestJobs
 from api.metrics import Metrics, MetricsMiddleware
 from api.routes import (
     admin,
+    announcements,
     ask,
     certificates,
     dashboard,
@@ -130,7 +131,7 @@ def create_app(services: Services | None = None) -> FastAPI:
 
     install_error_handlers(app)
     for module in (health, ask, documents, quiz, certificates, stats, unanswered, ratings, reports, evidence, admin,
-                   dashboard, webhooks):
+                   announcements, dashboard, webhooks):
         app.include_router(module.router)
     install_docs(app)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")

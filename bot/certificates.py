@@ -189,6 +189,12 @@ class Certificates:
                                    .order_by(Certificate.issued_at.desc(), Certificate.id.desc()))
             return [_view(row, self.topic_titles) for row in rows]
 
+    def find(self, code: str) -> CertificateView | None:
+        """The certificate with ``code`` as stored (not checked against the log; see :meth:`verify`)."""
+        with self.db.session() as session:
+            certificate = session.scalar(select(Certificate).where(Certificate.code == normalise_code(code)))
+            return _view(certificate, self.topic_titles) if certificate else None
+
     def revoke(self, code: str, reason: str) -> bool:
         """Revoke a certificate (admin); False when there is no such code."""
         with self.db.session() as session:

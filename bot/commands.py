@@ -23,6 +23,7 @@ CHOICE, ANSWER, RESTART, RESUME, QUESTION, UNKNOWN, EMPTY = (
 )
 CERTIFICATE = "certificate"
 RATE = "rate"
+SUBSCRIBE, UNSUBSCRIBE = "subscribe", "unsubscribe"
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ _SLASH = {
     "huy": CANCEL, "cancel": CANCEL, "dung": CANCEL,
     "tieptuc": RESUME, "continue": RESUME,
     "chungnhan": CERTIFICATE, "certificate": CERTIFICATE,
+    "nhanthongbao": SUBSCRIBE, "tatthongbao": UNSUBSCRIBE,
 }
 
 # Whole messages (folded words) that mean a command without the slash.
@@ -61,6 +63,9 @@ _PHRASES = {
     UNIT: {"don vi", "donvi", "dang ky don vi", "khai bao don vi"},
     RESUME: {"tiep tuc", "tieptuc", "lam tiep", "lam tiep bai", "tiep tuc lam bai"},
     CERTIFICATE: {"chung nhan", "chungnhan", "giay chung nhan", "nhan chung nhan", "nhan giay chung nhan"},
+    SUBSCRIBE: {"nhan thong bao", "nhanthongbao", "dang ky nhan thong bao", "bat thong bao"},
+    UNSUBSCRIBE: {"tat thong bao", "tatthongbao", "thoi nhan thong bao", "huy nhan thong bao",
+                  "khong nhan thong bao", "dung nhan thong bao"},
 }
 _PHRASE_TO_COMMAND = {phrase: name for name, phrases in _PHRASES.items() for phrase in phrases}
 

@@ -34,7 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot import commands as cmd
-from bot import ratings, texts, unanswered
+from bot import announcements, ratings, texts, unanswered
 from bot.certificates import CertificateError, Certificates
 from bot.evidence import EvidenceError, EvidenceLog
 from bot.followup import Followups
@@ -121,6 +121,10 @@ class Assistant:
         user = pseudonym(self._secret, msg.channel, msg.user_id)
         try:
             unit = self._touch_user(user, msg.channel)
+            if command.name == cmd.SUBSCRIBE:
+                return [Reply(announcements.opt_in(self.db, self._secret, user, msg.channel, msg.chat_id, unit))]
+            if command.name == cmd.UNSUBSCRIBE:
+                return [Reply(announcements.opt_out(self.db, user, msg.channel, msg.chat_id))]
             return self._dispatch(command, user, msg.channel, unit)
         except (SQLAlchemyError, EvidenceError) as exc:
             log.exception("storage error while handling a %s message", msg.channel)
@@ -188,7 +192,7 @@ class Assistant:
         return Reply(texts.certificate_issued(
             view.display_name, view.topic_title, view.score, view.total, view.code,
             f"{base}/v1/certificates/{view.code}/pdf" if base else "", f"{base}/verify/{view.code}" if base else "",
-        ))
+        ), certificate=view.code)
 
     def _certificate_line(self, view) -> str:
         base = self.settings.api.public_url.rstrip("/")

@@ -19,6 +19,9 @@ class IncomingMessage:
     text: str = ""
     payload: str | None = None
     update_id: str | None = None  # the channel's update id, for logs and de-duplication
+    # The raw id of the private chat with this user, on channels that can write to it later
+    # (announcements); None in group chats and on the terminal and web. Never logged.
+    chat_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,3 +53,5 @@ class Reply:
     text: str
     buttons: list[Button] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
+    # The code of a certificate whose PDF goes with the text where the channel can send files (Telegram).
+    certificate: str = ""

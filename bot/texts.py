@@ -31,9 +31,10 @@ HELP = (
     "• /ketqua – xem kết quả các bài đã làm\n"
     "• /chungnhan <tên> – nhận giấy chứng nhận cho bài đã đạt, ví dụ: /chungnhan Nguyễn Văn An\n"
     "• /donvi <tên đơn vị> – khai báo xã/phường, cơ quan, ví dụ: /donvi Xã Nghĩa Trung\n"
+    "• /nhanthongbao – nhận thông báo của giảng viên gửi cho đơn vị mình; /tatthongbao – thôi nhận\n"
     "• /tieptuc – làm tiếp bài trắc nghiệm đang dở; /huy – hủy bài đang làm\n"
     "• /batdau – về màn hình chính; /huongdan – xem hướng dẫn này\n"
-    "Không cần dấu gạch chéo, gõ không dấu cũng được: trac nghiem lua dao, chu de, ket qua, huy. "
+    "Không cần dấu gạch chéo, gõ không dấu cũng được: trac nghiem lua dao, chu de, ket qua, nhan thong bao, huy. "
     "Các lệnh /quiz, /help, /start vẫn dùng được."
 )
 
@@ -290,3 +291,33 @@ def certificate_list(lines: list[str]) -> str:
 def followup_understood(question: str) -> str:
     """The line before the answer to a follow-up: the whole question the assistant answered."""
     return f"(Trợ lý hiểu câu hỏi của bà con là: “{question}”)"
+
+
+# Announcements
+
+ANNOUNCE_PRIVATE_ONLY = (
+    "Thông báo của giảng viên chỉ gửi được qua tin nhắn riêng với Trợ lý trên Telegram hoặc Zalo. "
+    "Bà con nhắn riêng cho Trợ lý /nhanthongbao để đăng ký nhé."
+)
+ANNOUNCE_OPTED_OUT = "Trợ lý đã thôi gửi thông báo cho bà con. Khi muốn nhận lại, bà con gõ /nhanthongbao."
+ANNOUNCE_NOT_SUBSCRIBED = "Bà con chưa đăng ký nhận thông báo nên không cần tắt ạ. Muốn nhận thì gõ /nhanthongbao."
+
+
+def announce_opted_in(unit: str | None) -> str:
+    """Confirmation of an opt-in; without a unit, how to register one (announcements go to a unit)."""
+    if unit:
+        return (f"Trợ lý đã ghi nhận: bà con sẽ nhận thông báo giảng viên gửi cho đơn vị {unit} qua tin nhắn này. "
+                "Khi muốn thôi nhận, bà con gõ /tatthongbao.")
+    return ("Trợ lý đã ghi nhận bà con muốn nhận thông báo. Thông báo gửi theo đơn vị, mà bà con chưa khai báo "
+            "đơn vị: bà con gõ /donvi kèm tên đơn vị, ví dụ: /donvi Xã Nghĩa Trung. Gõ /tatthongbao để thôi nhận.")
+
+
+def announcement(unit: str, body: str) -> str:
+    """An announcement as the user receives it: who it is for, the trainer's text, how to stop them."""
+    return (f"📢 Thông báo của giảng viên gửi bà con {unit}:\n\n{body}\n\n"
+            "(Bà con nhận tin này vì đã đăng ký /nhanthongbao. Gõ /tatthongbao để thôi nhận.)")
+
+
+def certificate_caption(code: str) -> str:
+    """The caption of the certificate's PDF sent in chat."""
+    return f"Giấy chứng nhận của bà con (mã xác minh {code}). Bà con lưu lại hoặc in ra để dùng khi cần."

@@ -9,6 +9,7 @@ method on purpose. Tests point ``HOCVUSO_<CHANNEL>__BASE_URL`` at them.
 from __future__ import annotations
 
 import contextlib
+import email.policy
 import itertools
 import json
 import os
@@ -18,6 +19,7 @@ import sys
 import threading
 import time
 from functools import cached_property
+from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl
@@ -177,7 +179,7 @@ class FakeBotApi:
 
 
 class FakeTelegramApi(FakeBotApi):
-    """Telegram's Bot API: form-encoded parameters, ``update_id`` offsets, Message results."""
+    """Telegram's Bot API: JSON, form-encoded or multipart parameters (uploads recorded), ``update_id`` offsets."""
 
     BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Trợ lý BDHVS", "username": "TroLyBdhvsBot"}
 
@@ -188,6 +190,8 @@ class FakeTelegramApi(FakeBotApi):
     def parse(self, content_type: str, body: bytes) -> dict:
         if "json" in content_type:
             return json.loads(body or b"{}")
+        if content_type.startswith("multipart/form-data"):
+            return _multipart(content_type, body)
         params = {}
         for key, value in parse_qsl(body.decode()):
             try:
@@ -220,7 +224,36 @@ class FakeTelegramApi(FakeBotApi):
                 "text": params.get("text", ""),
             }
             return 200, {"ok": True, "result": message}
+        if method == "sendDocument":
+            document = params.get("document")
+            if not isinstance(document, dict) or not document["content"]:
+                return 400, {"ok": False, "error_code": 400, "description": "Bad Request: there is no document"}
+            params["message_id"] = next(self._message_ids)
+            return 200, {"ok": True, "result": {
+                "message_id": params["message_id"], "date": int(time.time()),
+                "chat": {"id": int(params["chat_id"]), "type": "private"}, "from": self.BOT_USER,
+                "document": {"file_name": document["filename"], "mime_type": document["content_type"],
+                             "file_id": f"doc{params['message_id']}", "file_unique_id": f"u{params['message_id']}",
+                             "file_size": len(document["content"])},
+                "caption": params.get("caption", ""),
+            }}
         return 200, {"ok": True, "result": True}
+
+
+def _multipart(content_type: str, body: bytes) -> dict:
+    """The fields of a multipart/form-data upload; a file is recorded as {"filename", "content_type", "content"}."""
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+    params: dict = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        content = part.get_payload(decode=True)
+        filename = part.get_filename()
+        if filename is None:
+            params[name] = content.decode()
+        else:
+            params[name] = {"filename": filename, "content_type": part.get_content_type(), "content": content}
+    return params
 
 
 class FakeZaloApi(FakeBotApi):

@@ -94,7 +94,8 @@ def test_start_sends_escaped_html_with_an_inline_keyboard(services):
     assert [[key["callback_data"] for key in row] for row in keyboard] == [["menu:quiz"], ["menu:help"]]
     assert keyboard[0][0]["text"] == "Làm trắc nghiệm"
     [msg] = services.assistant.seen
-    assert msg == IncomingMessage(channel="telegram", user_id=str(USER), text="/start", update_id="1")
+    assert msg == IncomingMessage(channel="telegram", user_id=str(USER), text="/start", update_id="1",
+                                  chat_id=str(USER))
 
 
 def test_answer_lists_its_sources_escaped(services):

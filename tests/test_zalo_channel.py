@@ -92,7 +92,7 @@ def test_polling_answers_a_question_with_its_sources(services, fake):
     assert texts == ["Bạn hỏi: vneid la gi\n\nNguồn:\n• Bài 2: VNeID › Các bước"]
     assert fake.sent()[0]["chat_id"] == USER
     assert services.assistant.seen == [
-        IncomingMessage(channel="zalo", user_id=USER, text="vneid la gi", update_id="m1")
+        IncomingMessage(channel="zalo", user_id=USER, text="vneid la gi", update_id="m1", chat_id=USER)
     ]
     assert {name for name, _ in fake.calls} == {"getUpdates", "sendMessage"}
 

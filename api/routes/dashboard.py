@@ -28,7 +28,7 @@ from api.keys import KeyInfo, find_key, get_key
 from api.routes.reports import report_response
 from api.routes.unanswered import unanswered_file
 from api.sessions import close_session, open_session, session_key_id
-from bot import ratings, stats, unanswered
+from bot import announcements, ratings, stats, unanswered
 from bot.evidence import EvidenceLog
 from bot.stats import DIFFICULTY_NAMES, FLAG_NAMES
 from bot.units import UnitDirectory
@@ -327,3 +327,44 @@ def report(
     end = f.date_to or local_today(settings.timezone)
     start = f.date_from or end - timedelta(days=REPORT_DAYS - 1)
     return report_response(db, settings, quiz, texts, min(start, end), end, f.unit, format)
+
+
+def _announcements_page(request: Request, db, settings, units: UnitDirectory, key: KeyInfo,
+                        form: dict, error: str | None = None, status_code: int = 200) -> Response:
+    zone = ZoneInfo(settings.timezone)
+    return _render(request, "announcements.html", {
+        "key": key, "error": error, "form": form,
+        "units": announcements.subscribers_by_unit(db, units),
+        "deliveries": announcements.deliveries(db),
+        "max_text": announcements.MAX_TEXT, "rates": announcements.RATES,
+        "local_time": lambda moment: moment.astimezone(zone).strftime("%d/%m/%Y %H:%M"),
+    }, status_code)
+
+
+@router.get("/announcements", name="dashboard_announcements", response_class=HTMLResponse)
+def announcements_page(request: Request, db: DatabaseDep, settings: SettingsDep, unit_list: UnitsDep) -> Response:
+    """The announcement form (units with their number of subscribers) and the announcements sent, with counts."""
+    key = _signed_in(request, db)
+    if key is None:
+        return _to_login(request)
+    return _announcements_page(request, db, settings, unit_list, key, {"unit": "", "text": ""})
+
+
+@router.post("/announcements", name="dashboard_announce", response_class=HTMLResponse)
+def announce(request: Request, db: DatabaseDep, settings: SettingsDep, unit_list: UnitsDep,
+             unit: Annotated[str, Form(max_length=200)] = "",
+             text: Annotated[str, Form(max_length=4 * announcements.MAX_TEXT)] = "",
+             csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """Send an announcement; on a refusal the form comes back with the typed text and the reason."""
+    key = _signed_in(request, db)
+    if key is None:
+        return _to_login(request)
+    form = {"unit": unit, "text": text}
+    if not _csrf_ok(request, csrf_token):
+        return _announcements_page(request, db, settings, unit_list, key, form,
+                                   "Phiên làm việc đã hết hạn; vui lòng bấm gửi lại.", 400)
+    try:
+        announcements.announce(db, settings.pseudonym_secret.get_secret_value(), unit_list, unit, text, key.name)
+    except announcements.AnnouncementError as refused:
+        return _announcements_page(request, db, settings, unit_list, key, form, str(refused), 422)
+    return RedirectResponse(str(request.url_for("dashboard_announcements")) + "#sent", status_code=303)

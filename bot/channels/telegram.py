@@ -22,12 +22,14 @@ from telegram import (
     InlineKeyboardMarkup,
     Update,
 )
-from telegram.constants import MessageLimit, ParseMode
+from telegram.constants import ChatType, MessageLimit, ParseMode
 from telegram.error import InvalidToken, TelegramError
 
 from bot import texts
+from bot.channels.polling import unless_stopped
 from bot.channels.relay import ChannelNotConfigured, Relay
 from bot.channels.splitting import split_text
+from bot.certificate_documents import SEND_CERTIFICATE
 from bot.delivery import inbox
 from bot.messages import Button, Citation, IncomingMessage, Reply
 
@@ -47,6 +49,8 @@ COMMANDS = [
     BotCommand("ketqua", "Xem kết quả bài làm"),
     BotCommand("chungnhan", "Nhận giấy chứng nhận bài đã đạt"),
     BotCommand("donvi", "Khai báo đơn vị (xã, phường, cơ quan)"),
+    BotCommand("nhanthongbao", "Nhận thông báo của giảng viên cho đơn vị mình"),
+    BotCommand("tatthongbao", "Thôi nhận thông báo"),
     BotCommand("tieptuc", "Làm tiếp bài trắc nghiệm đang dở"),
     BotCommand("huy", "Hủy bài trắc nghiệm đang làm"),
     BotCommand("huongdan", "Hướng dẫn sử dụng"),
@@ -81,14 +85,17 @@ class UpdateHandler:
         chat_id = update.effective_chat.id
         update_id = str(update.update_id)
         user_id = str(update.effective_user.id)
+        # Only a private chat is an address for later messages (announcements).
+        private = str(chat_id) if update.effective_chat.type == ChatType.PRIVATE else None
         calls: list[tuple[str, dict]] = []
         query = update.callback_query
         if query is not None:
             calls.append(("answerCallbackQuery", {"callback_query_id": query.id}))  # stop the spinner
-            msg = IncomingMessage(channel=CHANNEL, user_id=user_id, payload=query.data, update_id=update_id)
+            msg = IncomingMessage(channel=CHANNEL, user_id=user_id, payload=query.data, update_id=update_id,
+                                  chat_id=private)
         elif update.message is not None and update.message.text is not None:
-            msg = IncomingMessage(channel=CHANNEL, user_id=user_id,
-                                  text=_without_bot_name(update.message.text), update_id=update_id)
+            msg = IncomingMessage(channel=CHANNEL, user_id=user_id, text=_without_bot_name(update.message.text),
+                                  update_id=update_id, chat_id=private)
         elif update.message is not None:  # a photo, sticker, voice note...: the relay explains
             msg = IncomingMessage(channel=CHANNEL, user_id=user_id, update_id=update_id)
         else:
@@ -103,6 +110,9 @@ class UpdateHandler:
                 if keyboard is not None:
                     params["reply_markup"] = keyboard.to_dict()
                 calls.append(("sendMessage", params))
+            if reply.certificate:
+                # The PDF is drawn when sent (bot.certificate_documents): the outbox keeps only the code.
+                calls.append((SEND_CERTIFICATE, {"chat_id": chat_id, "code": reply.certificate}))
         return calls
 
 
@@ -120,7 +130,7 @@ async def poll(services, notify: Callable[[], None], stop: asyncio.Event) -> Non
         backoff = 1.0
         while not stop.is_set():
             try:
-                updates = await _unless_stopped(
+                updates = await unless_stopped(
                     bot.get_updates(offset=offset, timeout=POLL_TIMEOUT_SECONDS, allowed_updates=ALLOWED_UPDATES),
                     stop,
                 )
@@ -181,20 +191,6 @@ def _bot(settings) -> Bot:
         return Bot(token)
     root = settings.telegram.base_url.rstrip("/")
     return Bot(token, base_url=f"{root}/bot", base_file_url=f"{root}/file/bot")
-
-
-async def _unless_stopped(poll_call, stop: asyncio.Event):
-    """The poll's result, or nothing when ``stop`` is set first (the poll is then cancelled)."""
-    polling = asyncio.ensure_future(poll_call)
-    stopping = asyncio.ensure_future(stop.wait())
-    await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)
-    stopping.cancel()
-    if not polling.done():
-        polling.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await polling
-        return []
-    return polling.result()
 
 
 def render(reply: Reply) -> list[tuple[str, InlineKeyboardMarkup | None]]:

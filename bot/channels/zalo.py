@@ -31,16 +31,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import replace
 import hashlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 
 from bot import texts
 from bot.channels.numbered import choose, offer_text
+from bot.channels.polling import unless_stopped
 from bot.channels.relay import ChannelNotConfigured, Relay
 from bot.channels.splitting import split_text
 from bot.delivery import inbox
@@ -170,6 +172,8 @@ class UpdateHandler:
         stored = session.get(ChatOptions, (CHANNEL, chat_id))
         offered = [Button(label, payload) for label, payload in stored.buttons] if stored else []
         msg = self._incoming(update.get("event_name"), message, user_id, offered, update_id)
+        if str((message.get("chat") or {}).get("chat_type", "")).upper() == "PRIVATE":
+            msg = replace(msg, chat_id=chat_id)  # an address for later messages (announcements)
         replies = self.relay.replies(msg)
         parts: list[str] = []
         for reply in replies:
@@ -215,7 +219,7 @@ async def poll(services, notify: Callable[[], None], stop: asyncio.Event) -> Non
     try:
         while not stop.is_set():
             try:
-                updates = await _unless_stopped(client.get_updates(), stop)
+                updates = await unless_stopped(client.get_updates(), stop)
             except ZaloError as error:
                 if error.code in _FATAL_ERROR_CODES:
                     raise
@@ -264,20 +268,6 @@ def _client(settings) -> ZaloClient:
     if not token:
         raise ChannelNotConfigured("Chưa có mã bot Zalo: đặt biến HOCVUSO_ZALO__TOKEN.")
     return ZaloClient(token, settings.zalo.base_url)
-
-
-async def _unless_stopped(poll: Awaitable[list[dict]], stop: asyncio.Event) -> list[dict]:
-    """The poll's updates, or none when ``stop`` is set first (the poll is then cancelled)."""
-    polling = asyncio.ensure_future(poll)
-    stopping = asyncio.ensure_future(stop.wait())
-    await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)
-    stopping.cancel()
-    if not polling.done():
-        polling.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await polling
-        return []
-    return polling.result()
 
 
 def _id(party: Any) -> str | None:

@@ -14,6 +14,8 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
@@ -62,6 +64,19 @@ def stats(db) -> dict:
     return {"pending": pending, "failed": failed, "retries": int(retries)}
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A Bot API call with a file, made at send time from a stored call (see ``Sender(documents=...)``)."""
+
+    method: str
+    fields: dict[str, str]
+    files: dict[str, tuple[str, bytes, str]]  # field -> (file name, content, media type)
+
+
+class DocumentGone(Exception):
+    """The file of a stored call can no longer be made (its record is gone): the call fails for good."""
+
+
 class Delivery:
     """What became of one call: sent, retry later, or given up."""
 
@@ -72,9 +87,13 @@ class Delivery:
 class Sender:
     """Sends due outbox calls to the Telegram and Zalo Bot APIs."""
 
-    def __init__(self, db, settings, http: httpx.AsyncClient | None = None, clock=utcnow):
+    def __init__(self, db, settings, http: httpx.AsyncClient | None = None, clock=utcnow,
+                 documents: dict[str, Callable[[dict], Upload]] | None = None):
         self.db = db
         self.clock = clock
+        # Stored methods whose file is made when sent (e.g. sendCertificate -> multipart sendDocument):
+        # the outbox keeps a small JSON call, and a retry makes the file again.
+        self._documents = documents or {}
         self._http = http or httpx.AsyncClient(timeout=httpx.Timeout(8.0, connect=3.0))
         self._urls = {
             "telegram": _bot_url(settings.telegram, TELEGRAM_API),
@@ -142,8 +161,9 @@ class Sender:
         if pacer is not None:
             await pacer.wait()
         try:
-            response = await self._http.post(f"{base}/{message.method}", content=message.params,
-                                             headers={"Content-Type": "application/json"})
+            response = await self._post(base, message)
+        except DocumentGone as error:
+            return Delivery(False, retry_after=-1, error=str(error)[:200])
         except httpx.HTTPError as error:
             # The URL holds the token: report the error kind only.
             return Delivery(False, retry_after=None, error=f"{type(error).__name__}")
@@ -160,6 +180,14 @@ class Sender:
         if code in PERMANENT_CODES:
             return Delivery(False, retry_after=-1, error=error)
         return Delivery(False, retry_after=float(retry_after) if retry_after else None, error=error)
+
+    async def _post(self, base: str, message: OutboxMessage) -> httpx.Response:
+        make = self._documents.get(message.method)
+        if make is None:
+            return await self._http.post(f"{base}/{message.method}", content=message.params,
+                                         headers={"Content-Type": "application/json"})
+        upload = await asyncio.to_thread(make, json.loads(message.params))  # drawing a PDF takes a while
+        return await self._http.post(f"{base}/{upload.method}", data=upload.fields, files=upload.files)
 
     def _record(self, outcomes: list[tuple[OutboxMessage, Delivery]]) -> None:
         now = self.clock()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from sqlalchemy import delete, or_
+from sqlalchemy import delete, func, or_, select, update
 
 from hocvuso.db.models import (
+    Announcement,
     ChatOptions,
     InboxUpdate,
     OutboxMessage,
@@ -34,13 +35,28 @@ def prune_delivery(db, older_than: timedelta) -> dict[str, int]:
     so any age above that is safe.
     """
     cutoff = utcnow() - older_than
+    finished = or_(OutboxMessage.sent_at < cutoff, OutboxMessage.failed_at < cutoff)
     with db.session() as session:
+        _keep_announcement_counts(session, finished)
         removed = {
             "inbox": session.execute(delete(InboxUpdate).where(
                 InboxUpdate.processed_at.is_not(None), InboxUpdate.processed_at < cutoff)).rowcount,
-            "outbox": session.execute(delete(OutboxMessage).where(
-                or_(OutboxMessage.sent_at < cutoff, OutboxMessage.failed_at < cutoff))).rowcount,
+            "outbox": session.execute(delete(OutboxMessage).where(finished)).rowcount,
             "options": session.execute(delete(ChatOptions).where(ChatOptions.updated_at < cutoff)).rowcount,
             "heartbeats": session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.seen_at < cutoff)).rowcount,
         }
     return removed
+
+
+def _keep_announcement_counts(session, finished) -> None:
+    """Add the sent and failed messages about to be pruned to their announcement's kept counts."""
+    rows = session.execute(
+        select(OutboxMessage.announcement_id,
+               func.count().filter(OutboxMessage.sent_at.is_not(None)),
+               func.count().filter(OutboxMessage.sent_at.is_(None)))
+        .where(finished, OutboxMessage.announcement_id.is_not(None))
+        .group_by(OutboxMessage.announcement_id)
+    ).all()
+    for announcement_id, sent, failed in rows:
+        session.execute(update(Announcement).where(Announcement.id == announcement_id).values(
+            sent_pruned=Announcement.sent_pruned + sent, failed_pruned=Announcement.failed_pruned + failed))

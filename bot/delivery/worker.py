@@ -22,6 +22,7 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import certificate_documents
 from bot.channels.relay import Relay
 from bot.delivery import inbox
 from bot.delivery.faults import crash_point
@@ -47,7 +48,8 @@ class Worker:
         relay = Relay(services)
         self.handlers = {handler.channel: handler for handler in
                          (telegram.UpdateHandler(relay), zalo.UpdateHandler(relay))}
-        self.sender = sender or Sender(self.db, services.settings)
+        self.sender = sender or Sender(self.db, services.settings,
+                                       documents=certificate_documents.documents(self.db, services.settings))
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self._busy_since: dict[int, datetime] = {}
         self._counts = [0] * self.concurrency

@@ -242,6 +242,8 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(300))
+    # Added in 0009: the announcement this call delivers (None for replies), for its counts.
+    announcement_id: Mapped[int | None] = mapped_column(index=True)
 
 
 class ChatOptions(Base):
@@ -409,3 +411,41 @@ class RecentQuestion(Base):
     user: Mapped[str] = mapped_column(String(64), primary_key=True)  # pseudonym
     question: Mapped[str] = mapped_column(Text)
     asked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- Announcements (migration 0009) --------------------------------------------------------
+
+
+class AnnouncementSubscriber(Base):
+    """A user who opted in (``/nhanthongbao``) to a unit's announcements on one chat channel.
+
+    ``address`` is the private chat's id sealed with a key derived from the pseudonym
+    secret (:mod:`bot.announcements`): the database alone does not link a pseudonym
+    to a raw chat id. The unit is the user's current one (``users.unit``).
+    """
+
+    __tablename__ = "announcement_subscribers"
+
+    user: Mapped[str] = mapped_column(String(64), primary_key=True)  # pseudonym
+    channel: Mapped[str] = mapped_column(String(32))
+    address: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Announcement(Base):
+    """A short announcement a trainer sent to a unit's subscribers through the outbox.
+
+    Its deliveries are outbox rows (``outbox_messages.announcement_id``); the counts of
+    rows removed by retention are kept here so the totals stay right.
+    """
+
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    created_by: Mapped[str] = mapped_column(String(100))
+    unit: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    recipients: Mapped[int] = mapped_column(default=0)
+    sent_pruned: Mapped[int] = mapped_column(default=0)
+    failed_pruned: Mapped[int] = mapped_column(default=0)

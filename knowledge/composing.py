@@ -17,7 +17,7 @@ from functools import lru_cache
 from knowledge.definitions import defined_subjects, defines
 from knowledge.lexical import passage_terms
 from knowledge.query import Query
-from knowledge.ranking import is_objectives, is_recipients, is_signature
+from knowledge.ranking import header_length, is_objectives, is_recipients, is_signature
 from knowledge.records import SECTION_SEPARATOR, Chunk
 from knowledge.textnorm import looks_like_name
 
@@ -33,7 +33,9 @@ DEFINITION_FACTOR = 2.0  # "X là gì?" is answered by the sentence "X là ..."
 SECTION_SHARE = 0.7  # a sentence matched mostly through its section path stands for the section
 # A sentence of the kind asked for (a date for "when"...) weighs this much more; a
 # period ("từ 2025 đến 2030") is the most telling shape of an answer.
-CUE_FACTORS = {"when": 0.5, "period": 1.0, "how_many": 0.5, "who": 0.5}
+# Asked for a list ("gồm những gì"), a line enumerating three or more ("... gồm A, B, C"), introducing
+# a list ("... bao gồm:") or an item of one is the answer's shape.
+CUE_FACTORS = {"when": 0.5, "period": 1.0, "how_many": 0.5, "who": 0.5, "list": 0.5}
 
 MISSING_CUE_FACTOR = 0.5  # asked when or how many, a sentence with no date or number is a poor answer
 _MARKER_ONLY_RE = re.compile(r"^\s*(?:[IVX]+|\d+(?:\.\d+)*|[A-ZĐ]{1,4})\.$")  # "1.", "I.", "TM."
@@ -43,12 +45,13 @@ _ITEM_RE = re.compile(r"^(?:[-+•]\s|[a-zđ]\)\s|\d+(?:\.\d+)*\.\s)")
 _RECURRING = r"|hằng (?:năm|tháng|quý|tuần|ngày)|hàng (?:năm|tháng|quý|tuần|ngày)|định kỳ"
 ANSWER_PATTERNS = {
     "when": re.compile(
-        r"\d{1,2}/\d{1,2}(?:/\d{2,4})?|tháng\s+\d{1,2}|năm\s+\d{4}|quý\s+[IVX]+|\d+\s+ngày" + _RECURRING, re.I
+        r"\d{1,2}/\d{1,2}(?:/\d{2,4})?|tháng\s+\d{1,2}|năm\s+\d{4}|quý\s+[IVX]+|\d+\s+(?:giờ|ngày|tuần)" + _RECURRING, re.I
     ),
     "how_many": re.compile(r"\d+\s*%|\d+"),
     "period": re.compile(
-        r"(?:19|20)\d{2}\s*(?:-|–|đến(?: năm)?)\s*(?:19|20)\d{2}|\d+\s+(?:ngày|tháng|năm)\b(?!\s*\d)" + _RECURRING, re.I
+        r"(?:19|20)\d{2}\s*(?:-|–|đến(?: năm)?)\s*(?:19|20)\d{2}|\d+\s+(?:giờ|ngày|tuần|tháng|năm)\b(?!\s*\d)" + _RECURRING, re.I
     ),
+    "list": re.compile(r":\s*$|^\s*(?:[-+•]\s|[a-zđ]\)\s)|\bgồm\b[^.;:]*,[^.;:]*,", re.I),
     "who": re.compile(
         r"\b(?:Sở|Phòng|Ban|Ủy ban|Uỷ ban|UBND|Hội đồng|Văn phòng|Trung tâm|Bộ|Cơ quan|Công an)\b"
     ),
@@ -101,7 +104,10 @@ def choose(query: Query, retriever, ranked) -> tuple[int, int, str] | None:
         # The section path is context every sentence of the passage shares.
         context = _terms(chunk.section)
         lines = chunk.own_text().split("\n")  # without the headings repeated for context
+        opening = _opening(chunk, lines)  # the document's header is never the answer
         for l_index, line in enumerate(lines):
+            if l_index < opening:
+                continue
             for unit in _units(line):
                 held = context | _terms(unit)
                 value = sum(w * weight(retriever, t) for t, w in asked.items() if t in held)
@@ -117,10 +123,10 @@ def choose(query: Query, retriever, ranked) -> tuple[int, int, str] | None:
                 value *= POSITION_WEIGHTS[c_index]
                 if best is not None and value <= best[0]:
                     continue
-                if l_index > 0 and shared > SECTION_SHARE * value:
+                if l_index > opening and shared > SECTION_SHARE * value:
                     # Matched mostly through the section's heading: the question asks
                     # about the section as a whole, answered from its start.
-                    best = (value, c_index, 0, _units(lines[0])[0])
+                    best = (value, c_index, opening, _units(lines[opening])[0])
                 else:
                     best = (value, c_index, l_index, unit)
     if best is None or best[0] <= 0:
@@ -133,6 +139,8 @@ def extract(query: Query, retriever, chunk: Chunk, l_index: int, unit: str) -> s
     lines = chunk.own_text().split("\n")  # without the headings repeated for context
     if is_signature(chunk):
         return signer_sentence(chunk.text)  # asked who signed
+    opening = _opening(chunk, lines)
+    lines, l_index = lines[opening:], max(l_index - opening, 0)
     # A heading that shares at most a word with the question ("Lưu ý an toàn" for "công
     # an") says nothing the citation does not; one that shares more ("4. Nộp hồ sơ ...")
     # frames the answer, and one naming an office answers "who" ("d) Sở Nội vụ").
@@ -171,6 +179,12 @@ def signer_sentence(block: str) -> str:
             roles.append(line.capitalize())
     who = ", ".join(names + roles)
     return f"Người ký: {who}" + (f" ({'; '.join(reversed(marked))})." if marked else ".")
+
+
+def _opening(chunk: Chunk, lines: list[str]) -> int:
+    """Header lines to leave out of the answer; none when nothing else is left."""
+    opening = header_length(chunk)
+    return opening if opening < len(lines) else 0
 
 
 def _content(query: Query) -> frozenset[str]:

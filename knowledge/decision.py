@@ -7,7 +7,8 @@ document: title, place, issuer):
   holds (a word the corpus never uses weighs most: "kết hôn", "sổ đỏ");
 * ``place``: the question names a place no document is about;
 * ``year``: the question names a year the passage does not cover ("2021" for a
-  2025–2030 text);
+  2025–2030 text) and that is not the year of its document's own number, date or
+  name ("Luật Viễn thông 2023", "24/2023/QH15");
 * ``holder``: the question asks who holds an office now, or a person's name the
   passage does not give (dated documents name signers, never today's office holders);
 * ``amount``: the question asks an amount of money no line of the passage states about
@@ -88,6 +89,15 @@ def _years_covered(text: str) -> set[int]:
     return years
 
 
+def identity_years(chunk: Chunk) -> set[int]:
+    """Years that name the passage's document: of its number ("20/2023/QH15"), its date
+    and its short name ("Luật Viễn thông 2023"). A question naming the document by its
+    year asks about that document, not about what happened that year."""
+    meta = chunk.metadata
+    names = " ".join(meta.get(key, "") for key in ("number", "date", "short_name"))
+    return {int(year) for year in _YEAR_RE.findall(names)}
+
+
 def decide(query: Query, retriever, chunk: Chunk | None, min_coverage: float | None = None) -> Decision:
     """Answer from ``chunk`` or refuse, with the signals that decided."""
     min_coverage = MIN_COVERAGE if min_coverage is None else min_coverage
@@ -95,7 +105,7 @@ def decide(query: Query, retriever, chunk: Chunk | None, min_coverage: float | N
         return Decision(False, "not_found", signals={"passage": None})
     text = f"{chunk.text}\n{chunk.section}\n{chunk.title}"
     signals: dict = {"coverage": round(coverage(query, retriever, chunk), 3)}
-    missing_years = sorted(query.years - _years_covered(text))
+    missing_years = sorted(query.years - _years_covered(text) - identity_years(chunk))
     signals["year"] = missing_years
     person = "person" in query.asks and "signer" not in query.asks
     signals["holder"] = "current" in query.asks and bool({"who", "person"} & query.asks) or (

@@ -11,7 +11,7 @@ import re
 
 from knowledge.lexical import expanded_words
 from knowledge.textnorm import nfc
-from knowledge.vocabulary import STOPWORDS
+from knowledge.vocabulary import FOLDED_STOPWORDS, STOPWORDS
 
 MAX_SUBJECT_WORDS = 8
 # "X là ...", "X (còn gọi là Y) là ...", '"X" là ...' at the start of a sentence or list item.
@@ -23,7 +23,14 @@ _DEFINITION_RE = re.compile(
 _ALIAS_RE = re.compile(r"^(?:còn gọi là|hay|gọi tắt là|viết tắt là)\s+", re.IGNORECASE)
 # Folded forms of "what is X" questions: X before "là gì", or after "thế nào là".
 # "X giữ vai trò gì" asks what X is too: "nhà khoa học là nhân tố then chốt".
+# "X được định nghĩa / được hiểu thế nào" asks for the definition of X, as laws give it.
 _ASKED_BEFORE = (
+    ("duoc", "dinh", "nghia", "nhu", "the", "nao"),
+    ("duoc", "dinh", "nghia", "the", "nao"),
+    ("duoc", "dinh", "nghia", "la", "gi"),
+    ("duoc", "hieu", "nhu", "the", "nao"),
+    ("duoc", "hieu", "the", "nao"),
+    ("duoc", "hieu", "la", "gi"),
     ("co", "nghia", "la", "gi"),
     ("nghia", "la", "gi"),
     ("la", "cai", "gi"),
@@ -59,25 +66,42 @@ def _find(words: list[str], phrase: tuple[str, ...]) -> int:
     return next((i for i in range(len(words) - n + 1) if tuple(words[i : i + n]) == phrase), -1)
 
 
-def asked_subject(question: str) -> tuple[str, ...] | None:
-    """The folded words before which a question asks "what is it", or None.
-
-    The words may start with others ("cho mình hỏi vneid"): a definition matches
-    when its subject ends them (see :func:`defines`).
-    """
+def _asked(question: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """(subject, the words asking for its definition) of a "what is X" question, or None."""
     words = expanded_words(question)
     for tail in _ASKED_BEFORE:
         at = _find(words, tail)
         if at > 0:
-            return tuple(words[:at])
+            return tuple(words[:at]), tail
     for head in _ASKED_AFTER:
         at = _find(words, head)
         if at >= 0:
             subject = words[at + len(head) :]
             while subject and subject[-1] in _PARTICLES:
                 subject.pop()
-            return tuple(subject) or None
+            if subject:
+                return tuple(subject), head
     return None
+
+
+def asked_subject(question: str) -> tuple[str, ...] | None:
+    """The folded words before which a question asks "what is it", or None.
+
+    The words may start with others ("cho mình hỏi vneid"): a definition matches
+    when its subject ends them (see :func:`defines`).
+    """
+    asked = _asked(question)
+    return asked[0] if asked else None
+
+
+def asking_words(question: str) -> frozenset[str]:
+    """Content words that only ask for a definition ("định nghĩa" in "X được định nghĩa
+    thế nào"): the passages to find are about X, not about these words."""
+    asked = _asked(question)
+    if not asked:
+        return frozenset()
+    subject, frame = asked
+    return frozenset(word for word in frame if word not in FOLDED_STOPWORDS and word not in subject)
 
 
 def defines(subjects: set[tuple[str, ...]], asked: tuple[str, ...]) -> bool:

@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from knowledge.definitions import asked_subject
+from knowledge.definitions import asked_subject, asking_words
 from knowledge.lexical import expanded_words, query_terms
 from knowledge.places import mentioned_places
 from knowledge.records import Chunk
@@ -225,6 +225,11 @@ def typed_with_diacritics(text: str) -> bool:
     return bool(letters) and 2 * sum(has_marks(word) for word in letters) >= len(letters)
 
 
+def _term_words(term: str) -> set[str]:
+    """The folded words of a search term ("~đinh5" -> "dinh", "giao_dich" -> both)."""
+    return {re.sub(r"\d+$", "", fold(part.lstrip("~"))) for part in term.split("_")}
+
+
 def understand(question: str, short_forms: ShortForms | None = None, known=None, plain=None) -> Query:
     """Read a question once: rewritten, its terms, scope, places, years and asks.
 
@@ -247,6 +252,10 @@ def understand(question: str, short_forms: ShortForms | None = None, known=None,
             asks.add(name)
             frame_words.update(word for word in match.group(0).split() if word in _CUE_WORDS)
     terms = query_terms(rewritten, written)
+    asking = asking_words(rewritten)
+    if asking:
+        # "X được định nghĩa thế nào": the words asking for a definition are not searched.
+        terms = Counter({term: n for term, n in terms.items() if not _term_words(term) & asking})
     # The frame's words are not content: a passage answering "ai ký" needs not say "ký".
     frame = {term for word in words if fold(word) in frame_words for term in query_terms(word)}
     return Query(

@@ -24,6 +24,12 @@ from knowledge.vocabulary import FOLDED_STOPWORDS
 # or asks what the passage defines ("VNeID là gì?").
 DOCUMENT_WEIGHT = 0.5
 HEADING_WEIGHT = 0.3
+# A heading also counts as held when it holds this IDF-weighted share of the question's
+# content words beyond those naming the document: "người sử dụng dịch vụ viễn thông có
+# những nghĩa vụ gì" is asked of "Quyền, nghĩa vụ của người sử dụng dịch vụ viễn thông".
+HEADING_COVERAGE = 0.8
+# A longer section label, or one cut short ("…"), is a sentence of the text, not a heading.
+HEADING_CHARS = 100
 DEFINITION_WEIGHT = 0.5
 # A question naming a place is rarely answered by another place's plan.
 OTHER_PLACE_WEIGHT = 0.7
@@ -42,6 +48,8 @@ _TIME_SECTION_RE = re.compile(r"\b(?:thoi gian|thoi han|giai doan|tien do|lo tri
 
 _PLACE_KIND_RE = re.compile(r"^(?:tinh|thanh pho|xa|phuong|huyen|quan|thi xa|thi tran)\s+")
 _SIGNATURE_RE = re.compile(r"^(?:TM\.|KT\.|Q\.|TL\.|TUQ\.)\s", re.MULTILINE)
+# Lines of a document's header: its number, subject, motto, place and date.
+_HEADER_LINE_RE = re.compile(r"^(?:Số\b|Luật số\b|V/v\b|Độc lập\b|[^,.;:]{2,40}, ngày\s+\d)")
 
 
 def heading_words(heading: str) -> tuple[str, ...]:
@@ -111,6 +119,28 @@ def is_signature(chunk: Chunk) -> bool:
     return last == "nguoi ky" or bool(_SIGNATURE_RE.match(chunk.text))
 
 
+def _in_capitals(line: str) -> bool:
+    letters = [ch for ch in line if ch.isalpha()]
+    return len(letters) >= 2 and all(ch.isupper() for ch in letters)
+
+
+def header_length(chunk: Chunk) -> int:
+    """How many lines open the document's first passage only to name it: its header
+    (issuer and motto in capitals, number, place and date) and its title lines. They
+    say what the citation says, and answer nothing."""
+    if chunk.metadata.get("position", "0") != "0":
+        return 0
+    naming = " ".join([chunk.title, *(chunk.metadata.get(k, "") for k in ("doc_type", "issuer", "short_name"))])
+    names = set(re.findall(r"\w+", fold(naming)))
+    count = 0
+    for line in chunk.own_text().split("\n"):
+        words = {w for w in re.findall(r"\w+", fold(line)) if w not in FOLDED_STOPWORDS}
+        if not (_in_capitals(line) or _HEADER_LINE_RE.match(line) or (words and words <= names)):
+            break
+        count += 1
+    return count
+
+
 class Ranker:
     """The evidence features of every passage of an index, computed once."""
 
@@ -119,6 +149,24 @@ class Ranker:
         chunks = index.chunks
         self._names = self._document_names(chunks)
         self._headings = [path_headings(chunk.section) for chunk in chunks]
+        # Short headings of each passage's path, by id, and the headings holding each term.
+        self._heading_ids: list[list[int]] = []
+        self._heading_doc: list[str] = []
+        self._term_headings: dict[str, list[int]] = {}
+        ids: dict[tuple[str, str], int] = {}
+        for chunk in chunks:
+            own = []
+            for label in chunk.section.split(SECTION_SEPARATOR):
+                if len(label) > HEADING_CHARS or label.endswith("…"):
+                    continue
+                key = (chunk.doc_id, label)
+                if key not in ids:
+                    ids[key] = len(self._heading_doc)
+                    self._heading_doc.append(chunk.doc_id)
+                    for term in set(passage_terms(label)):
+                        self._term_headings.setdefault(term, []).append(ids[key])
+                own.append(ids[key])
+            self._heading_ids.append(own)
         self._places = {chunk.doc_id: place_name(chunk.locality) for chunk in chunks if chunk.locality}
         self._defined = [defined_subjects(chunk.text) for chunk in chunks]
         self._factor = [
@@ -159,6 +207,29 @@ class Ranker:
         """The documents' places the question names."""
         return {place for place in self._places.values() if names_place(query.words, place, self.index)}
 
+    def covered_headings(self, query: Query) -> set[int]:
+        """Ids of the headings holding HEADING_COVERAGE of the IDF weight of the question's
+        content words (at least two) that do not name the heading's document."""
+        n = max(len(self.index.chunks), 1)
+        top = math.log(1 + (n + 0.5) / 0.5)
+        content = {t: self.index.idf(t) or top for t in query.terms if "_" not in t and t not in query.frame}
+        held: dict[int, float] = {}
+        for term, weight in content.items():
+            for heading in self._term_headings.get(term, ()):
+                if term not in self._names[self._heading_doc[heading]]:
+                    held[heading] = held.get(heading, 0.0) + weight
+        needed: dict[str, tuple[int, float]] = {}
+        covered = set()
+        for heading, weight in held.items():
+            doc = self._heading_doc[heading]
+            if doc not in needed:
+                own = [w for t, w in content.items() if t not in self._names[doc]]
+                needed[doc] = (len(own), sum(own))
+            count, total = needed[doc]
+            if count >= 2 and weight >= HEADING_COVERAGE * total:
+                covered.add(heading)
+        return covered
+
     def weigh(self, query: Query, lexical: dict[int, float]) -> None:
         """Multiply the BM25 scores in place by the evidence beyond shared words."""
         chunks = self.index.chunks
@@ -169,6 +240,8 @@ class Ranker:
         signer = "signer" in query.asks
         recipients = RECIPIENTS_ASKED_WEIGHT if "recipients" in query.asks else RECIPIENTS_WEIGHT
         timing = bool({"when", "period"} & query.asks)
+        # "X là gì" is answered by the definition of X, not by a heading naming X.
+        covered = set() if query.subject else self.covered_headings(query)
         for index in lexical:
             chunk = chunks[index]
             factor = 1.0 + DOCUMENT_WEIGHT * prior.get(chunk.doc_id, 0.0)
@@ -179,6 +252,9 @@ class Ranker:
                 if held[heading]:
                     factor += HEADING_WEIGHT
                     break
+            else:
+                if covered and any(heading in covered for heading in self._heading_ids[index]):
+                    factor += HEADING_WEIGHT
             if query.subject and defines(self._defined[index], query.subject):
                 factor += DEFINITION_WEIGHT
             if timing and self._time[index]:

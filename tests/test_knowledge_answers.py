@@ -15,6 +15,7 @@ from fixtures_knowledge import corpus_dirs, kb, kb_settings  # noqa: F401
 from knowledge.answering import ExtractiveAnswerer
 from knowledge.composing import MAX_ANSWER_CHARS
 from knowledge.lexical import LexicalIndex
+from knowledge.query import understand
 from knowledge.records import Chunk
 from knowledge.retrieval import Retriever
 from knowledge.scope import MESSAGES
@@ -206,3 +207,104 @@ def test_a_short_list_is_shown_whole_around_the_item_that_matched():
     )
     answer = ask(warning, question="người thân gọi video xin chuyển tiền gấp mà hình mờ thì sao")
     assert answer.found and "cúp máy, gọi lại" in answer.answer and not answer.answer.startswith("Lưu ý")
+
+
+def test_a_year_naming_the_document_itself_is_not_another_year():
+    article = Chunk(
+        id="vt:72", doc_id="luat-vt", kind="plan", title="Luật Viễn thông",
+        section="Chương VIII > Điều 72. Hiệu lực thi hành",
+        text="Điều 72. Hiệu lực thi hành\n1. Luật này có hiệu lực thi hành từ ngày 01 tháng 7 năm 2024.",
+        metadata={"number": "24/2023/QH15", "date": "24/11/2023", "short_name": "Luật Viễn thông 2023"},
+    )
+    answer = ask(article, question="Luật Viễn thông 2023 có hiệu lực từ ngày nào?")
+    assert answer.found and "01 tháng 7 năm 2024" in answer.answer
+    # A year that is neither in the passage nor in the document's own name still refuses.
+    refused = ask(article, question="Luật Viễn thông có hiệu lực thi hành năm 2019 không?")
+    assert not refused.found and refused.category == "year"
+
+
+def test_the_document_header_is_never_the_answer():
+    opening = Chunk(
+        id="nq:0", doc_id="nq-57", kind="plan", title="Nghị quyết về đột phá phát triển khoa học, công nghệ",
+        section="Phần mở đầu",
+        text="BAN CHẤP HÀNH TRUNG ƯƠNG\nĐẢNG CỘNG SẢN VIỆT NAM\nSố 57-NQ/TW Hà Nội, ngày 22 tháng 12 năm 2024\n"
+        "NGHỊ QUYẾT\nCỦA BỘ CHÍNH TRỊ về đột phá phát triển khoa học, công nghệ\n"
+        "Nghị quyết 57 yêu cầu bố trí ít nhất 3% tổng chi ngân sách hằng năm cho khoa học, công nghệ.",
+        metadata={"position": "0", "doc_type": "Nghị quyết", "issuer": "Bộ Chính trị", "short_name": "Nghị quyết 57-NQ/TW"},
+    )
+    answer = ask(opening, question="nq 57 chi bao nhieu phan tram ngan sach cho khoa hoc cong nghe")
+    assert answer.found and answer.answer.startswith("Nghị quyết 57 yêu cầu bố trí ít nhất 3%"), answer.answer
+
+
+def test_a_period_in_hours_or_weeks_answers_how_long():
+    notice = chunk(
+        "nd13", "Điều 23. Thông báo vi phạm",
+        "Điều 23. Thông báo vi phạm\n1. Khi phát hiện vi phạm, bên kiểm soát dữ liệu thông báo cho Bộ Công an "
+        "chậm nhất 72 giờ sau khi xảy ra vi phạm.",
+    )
+    answer = ask(notice, question="vi pham du lieu thi phai thong bao cho bo cong an trong bao lau")
+    assert answer.found and "72 giờ" in answer.answer
+
+
+def test_asked_how_a_term_is_defined_the_definition_answers():
+    definitions = chunk(
+        "gddt", "Điều 3. Giải thích từ ngữ",
+        "Điều 3. Giải thích từ ngữ\nTrong Luật này, các từ ngữ dưới đây được hiểu như sau:\n"
+        "1. Giao dịch điện tử là giao dịch được thực hiện bằng phương tiện điện tử.\n"
+        "2. Phương tiện điện tử là phần cứng, phần mềm, hệ thống thông tin hoạt động dựa trên công nghệ điện tử.\n"
+        "3. Thông điệp dữ liệu là thông tin được tạo ra, gửi đi, nhận và lưu trữ bằng phương tiện điện tử.",
+    )
+    other = chunk(
+        "gddt", "Điều 48. Báo cáo",
+        "Điều 48. Báo cáo\nBộ quy định kỹ thuật về định danh thiết bị phục vụ giao dịch điện tử; "
+        "định nghĩa các chỉ tiêu báo cáo giao dịch điện tử theo nghĩa thống kê.",
+    )
+    answer = ask(definitions, other, question="Giao dịch điện tử được định nghĩa thế nào?")
+    assert answer.found and "1. Giao dịch điện tử là giao dịch" in answer.answer, answer.answer
+    assert "nghia" not in understand("Giao dịch điện tử được định nghĩa thế nào?").terms
+
+
+def test_a_list_question_is_answered_by_the_line_introducing_the_list():
+    terms = chunk(
+        "nd13", "Điều 2. Giải thích từ ngữ",
+        "Điều 2. Giải thích từ ngữ\n1. Dữ liệu cá nhân là thông tin gắn liền với một con người cụ thể. "
+        "Dữ liệu cá nhân bao gồm dữ liệu cá nhân cơ bản và dữ liệu cá nhân nhạy cảm.",
+    )
+    basic = chunk(
+        "nd13", "Điều 2. Giải thích từ ngữ > 3.",
+        "3. Dữ liệu cá nhân cơ bản bao gồm:\na) Họ, chữ đệm và tên khai sinh;\nb) Ngày, tháng, năm sinh;\nc) Giới tính.",
+    )
+    answer = ask(terms, basic, question="Dữ liệu cá nhân cơ bản gồm những thông tin nào?")
+    assert answer.found and "a) Họ, chữ đệm và tên khai sinh" in answer.answer, answer.answer
+
+
+def test_a_list_question_is_answered_by_a_sentence_enumerating_inline():
+    article = chunk(
+        "cc", "Điều 22. Tích hợp thông tin vào thẻ căn cước",
+        "Điều 22. Tích hợp thông tin vào thẻ căn cước\n"
+        "1. Thông tin được tích hợp vào thẻ căn cước gồm thẻ bảo hiểm y tế, giấy phép lái xe, giấy khai sinh.\n"
+        "2. Việc sử dụng giấy tờ đã tích hợp có giá trị như giấy tờ gốc trong các giao dịch hành chính, dân sự, "
+        "thương mại, y tế, giáo dục, ngân hàng và các hoạt động khác của người dân theo quy định.",
+    )
+    request = chunk(
+        "cc", "Điều 22. Tích hợp thông tin vào thẻ căn cước > 4.",
+        "4. Người dân đề nghị tích hợp thông tin vào thẻ căn cước khi có nhu cầu; thông tin tích hợp vào "
+        "thẻ căn cước được cập nhật khi cấp đổi thẻ căn cước.",
+    )
+    answer = ask(request, article, question="nhung thong tin nao duoc tich hop vao the can cuoc")
+    assert answer.found and "giấy phép lái xe" in answer.answer, answer.answer
+
+
+def test_a_heading_holding_the_question_words_points_at_its_article():
+    duties = chunk(
+        "vt", "Điều 15. Quyền, nghĩa vụ của người sử dụng dịch vụ viễn thông",
+        "2. Người sử dụng có các nghĩa vụ sau đây:\na) Thanh toán đầy đủ và đúng hạn tiền sử dụng;\n"
+        "b) Bồi thường thiệt hại do mình gây ra.",
+    )
+    prices = chunk(
+        "vt", "Điều 59. Quản lý giá dịch vụ viễn thông",
+        "3. Doanh nghiệp có nghĩa vụ công khai giá dịch vụ viễn thông cho người sử dụng dịch vụ viễn thông; "
+        "người sử dụng dịch vụ viễn thông được thông báo trước khi thay đổi giá dịch vụ viễn thông.",
+    )
+    answer = ask(prices, duties, question="Người dùng dịch vụ viễn thông có những nghĩa vụ gì?")
+    assert answer.found and "Thanh toán đầy đủ" in answer.answer, answer.answer

@@ -11,7 +11,9 @@ for whoever holds the code, that:
 2. the ``quiz_completed`` event it rests on is in the log and says what the certificate says;
 3. the ``certificate_issued`` event's digest matches the certificate as stored now (an
    edited name, score or date breaks it);
-4. the evidence chain itself verifies.
+4. the evidence chain itself verifies;
+5. once a signed checkpoint covers the issuing event, a Merkle inclusion proof shows the
+   event in the tree the checkpoint signed (so the log a unit keeps a checkpoint of holds it).
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from bot import merkle
+from bot.checkpoint import CheckpointError, check_signature
 from bot.evidence import EvidenceLog, canonical_json
 from bot.quiz import pass_needed
 from hocvuso.db.models import Certificate, EvidenceEvent, QuizAttempt, utcnow
@@ -63,6 +67,7 @@ class Verification:
     status: str  # "valid" | "revoked" | "invalid" | "not_found"
     certificate: CertificateView | None = None
     checks: list[tuple[str, bool]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what could not be checked yet, and why
 
     @property
     def valid(self) -> bool:
@@ -218,19 +223,45 @@ class Certificates:
                 completion.data) == {"attempt_id": certificate.attempt_id, "topic": certificate.topic,
                                      "score": certificate.score, "total": certificate.total, "passed": True} \
                 and completion.user == certificate.user
-            issued = [json.loads(event.data) for event in session.scalars(
-                select(EvidenceEvent).where(EvidenceEvent.event_type == "certificate_issued",
-                                            EvidenceEvent.user == certificate.user))]
-            matches = any(data.get("code") == certificate.code and data.get("digest") == digest(certificate)
-                          for data in issued)
+            issued = session.scalars(select(EvidenceEvent).where(EvidenceEvent.event_type == "certificate_issued",
+                                                                EvidenceEvent.user == certificate.user))
+            issued_event = next((event for event in issued if json.loads(event.data) == {
+                "code": certificate.code, "attempt_id": certificate.attempt_id, "digest": digest(certificate)}), None)
         chain = self.evidence.verify().ok
         checks = [
             ("Bài trắc nghiệm hoàn thành và đạt có trong nhật ký minh chứng", completed),
-            ("Nội dung giấy chứng nhận khớp với bản ghi lúc cấp", matches),
+            ("Nội dung giấy chứng nhận khớp với bản ghi lúc cấp", issued_event is not None),
             ("Chuỗi băm của nhật ký minh chứng nguyên vẹn", chain),
         ]
+        notes: list[str] = []
+        if issued_event is not None:
+            checks, notes = self._checkpoint_inclusion(issued_event.id, checks)
         if not all(ok for _, ok in checks):
-            return Verification("invalid", view, checks)
+            return Verification("invalid", view, checks, notes)
         if certificate.revoked_at is not None:
-            return Verification("revoked", view, checks)
-        return Verification("valid", view, checks)
+            return Verification("revoked", view, checks, notes)
+        return Verification("valid", view, checks, notes)
+
+    def _checkpoint_inclusion(self, event_id: int, checks: list) -> tuple[list, list[str]]:
+        """Add the Merkle inclusion check of ``event_id`` against the latest signed checkpoint."""
+        checkpoint, key = self.evidence.latest_checkpoint(), self.evidence.verifier()
+        if checkpoint is None or key is None:
+            return checks, ["Chưa có điểm mốc có chữ ký nào: giấy sẽ được bao hàm ở điểm mốc đầu tiên."]
+        try:
+            check_signature(checkpoint, key)
+        except CheckpointError as error:
+            return [*checks, ("Chữ ký của điểm mốc minh chứng mới nhất hợp lệ", False)], [str(error)]
+        with self.db.session() as session:
+            hashes = list(session.scalars(select(EvidenceEvent.hash).order_by(EvidenceEvent.id)
+                                          .limit(checkpoint.size)))
+            index = session.scalar(select(func.count()).where(EvidenceEvent.id < event_id))
+        signed = f"{checkpoint.time:%d/%m/%Y}"
+        if index >= checkpoint.size:
+            return checks, [f"Điểm mốc mới nhất (ký ngày {signed}, {checkpoint.size} sự kiện) có trước khi cấp giấy; "
+                            "điểm mốc kế tiếp sẽ bao hàm giấy này."]
+        leaves = [merkle.leaf_hash(bytes.fromhex(value)) for value in hashes]
+        proof = merkle.inclusion_proof(leaves, index)
+        included = merkle.verify_inclusion(leaves[index], index, checkpoint.size, proof, checkpoint.root)
+        name = (f"Sự kiện cấp giấy nằm trong điểm mốc có chữ ký ngày {signed} "
+                f"(chứng minh bao hàm Merkle, {len(proof)} mã băm)")
+        return [*checks, (name, included)], []

@@ -136,3 +136,20 @@ def test_chat_users_ask_for_their_certificate_with_the_name_to_print(services, c
     assert code in say("giay chung nhan")  # listed afterwards, not issued twice
     assert verdict(client, code) == "Giấy chứng nhận HỢP LỆ"
     chat_services.close()
+
+
+def test_the_verify_page_proves_the_certificate_is_in_the_latest_signed_checkpoint(client, services):  # noqa: F811
+    from bot.evidence import EvidenceLog
+
+    log = EvidenceLog(services.db)
+    log.checkpoint()  # signed before the certificate exists
+    attempt_id, token = play(client, services, correct=5)
+    code = issue(client, attempt_id, token).json()["code"]
+    before = client.get(f"/v1/certificates/{code}").json()
+    assert before["status"] == "valid" and "điểm mốc kế tiếp sẽ bao hàm giấy này" in before["notes"][0]
+
+    log.checkpoint()  # the next one covers it
+    after = client.get(f"/v1/certificates/{code}").json()
+    inclusion = [check for check in after["checks"] if "chứng minh bao hàm Merkle" in check["check"]]
+    assert after["status"] == "valid" and inclusion and inclusion[0]["ok"] and not after["notes"]
+    assert "chứng minh bao hàm Merkle" in client.get(f"/verify/{code}").text

@@ -55,6 +55,7 @@ class VerificationOut(BaseModel):
     status: str = Field(description="valid, revoked, invalid hoặc not_found.")
     certificate: CertificateOut | None
     checks: list[dict]
+    notes: list[str] = Field(description="Điều chưa kiểm được và lý do (ví dụ: chưa có điểm mốc bao hàm giấy).")
 
 
 class Revoke(BaseModel):
@@ -109,6 +110,7 @@ def verify(code: Code, request: Request) -> dict:
         "status": result.status,
         "certificate": _out(request, result.certificate) if result.certificate else None,
         "checks": [{"check": name, "ok": ok} for name, ok in result.checks],
+        "notes": result.notes,
     }
 
 

@@ -99,7 +99,8 @@ class Assistant:
         self.quiz = QuizEngine(bank, db, self.evidence, settings.quiz, rng=rng, clock=clock, courses=courses)
         self._secret = settings.pseudonym_secret.get_secret_value()
         titles = {topic.id: topic.name for topic in bank.topics.values()}
-        self.certificates = Certificates(db, self.evidence, settings.quiz.pass_ratio, titles)
+        lessons = {topic.id: topic.lesson for topic in bank.topics.values()}
+        self.certificates = Certificates(db, self.evidence, settings.quiz.pass_ratio, titles, courses, lessons)
 
     @cached_property
     def followups(self) -> Followups:
@@ -164,7 +165,7 @@ class Assistant:
                 return self._during_quiz(user, channel, unit, command.arg, pending)
             return [self._ask(user, channel, unit, command.arg)]
         if name == cmd.CERTIFICATE:
-            return [self._certificate(user, command.arg)]
+            return self._certificate(user, command.arg)
         if name == cmd.RATE:
             return [self._rate(user, unit, command.answer_id, command.arg)]
         if name == cmd.EMPTY:
@@ -173,25 +174,32 @@ class Assistant:
 
     # Certificates
 
-    def _certificate(self, user: str, name: str) -> Reply:
-        """Issue the certificate of the latest passed attempt, printed with ``name`` (asked for when missing)."""
+    def _certificate(self, user: str, name: str) -> list[Reply]:
+        """Issue the certificate of the latest passed attempt, printed with ``name`` (asked for when missing),
+        and the certificate of every course whose topics are now all passed."""
         latest = self.certificates.latest_pass(user)
         if latest is None:
-            return Reply(texts.CERTIFICATE_NONE)
+            return [Reply(texts.CERTIFICATE_NONE)]
         attempt_id, topic = latest
         if not name:
             owned = self.certificates.owned_by(user)
-            if owned and owned[0].attempt_id == attempt_id:
-                return Reply(texts.certificate_list([self._certificate_line(view) for view in owned]))
-            return Reply(texts.certificate_ask_name(self.certificates.topic_title(topic)))
+            if any(view.attempt_id == attempt_id for view in owned):
+                return [Reply(texts.certificate_list([self._certificate_line(view) for view in owned]))]
+            return [Reply(texts.certificate_ask_name(self.certificates.topic_title(topic)))]
         try:
-            view = self.certificates.issue(user, attempt_id, name)
+            views = [self.certificates.issue(user, attempt_id, name)]
+            views += [self.certificates.issue_course(user, course.id, name)
+                      for course in self.certificates.completed_courses(user)]
         except CertificateError as error:
-            return Reply(str(error))
+            return [Reply(str(error))]
+        return [self._certificate_reply(view) for view in views]
+
+    def _certificate_reply(self, view) -> Reply:
         base = self.settings.api.public_url.rstrip("/")
         return Reply(texts.certificate_issued(
             view.display_name, view.topic_title, view.score, view.total, view.code,
             f"{base}/v1/certificates/{view.code}/pdf" if base else "", f"{base}/verify/{view.code}" if base else "",
+            course=view.course is not None,
         ), certificate=view.code)
 
     def _certificate_line(self, view) -> str:

@@ -270,12 +270,11 @@ def certificate_ask_name(topic_title: str) -> str:
 
 
 def certificate_issued(name: str, topic_title: str, score: int, total: int, code: str,
-                       pdf_url: str, verify_url: str) -> str:
+                       pdf_url: str, verify_url: str, course: bool = False) -> str:
     """The certificate's details with where to download and check it."""
-    lines = [
-        f"Giấy chứng nhận của {name}: đạt bài trắc nghiệm «{topic_title}» ({score}/{total} câu đúng).",
-        f"Mã xác minh: {code}",
-    ]
+    what = (f"hoàn thành khóa học «{topic_title}» (đạt cả {total} chủ đề)" if course
+            else f"đạt bài trắc nghiệm «{topic_title}» ({score}/{total} câu đúng)")
+    lines = [f"Giấy chứng nhận của {name}: {what}.", f"Mã xác minh: {code}"]
     if pdf_url:
         lines += [f"Tải giấy chứng nhận (PDF): {pdf_url}", f"Ai cũng kiểm tra được tại: {verify_url}"]
     else:

@@ -349,17 +349,22 @@ class Certificate(Base):
     """
 
     __tablename__ = "certificates"
+    __table_args__ = (UniqueConstraint("user", "course"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id"), unique=True)
+    # A topic certificate rests on one attempt; a course certificate (``course`` set) on the
+    # passed attempts of every topic of the course, whose completion events it lists.
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("quiz_attempts.id"), unique=True)
+    course: Mapped[str | None] = mapped_column(String(64))
     user: Mapped[str] = mapped_column(String(64), index=True)  # pseudonym
     display_name: Mapped[str] = mapped_column(String(100))
     topic: Mapped[str | None] = mapped_column(String(64))
     unit: Mapped[str | None] = mapped_column(String(200))
-    score: Mapped[int]
+    score: Mapped[int]  # right answers; for a course, topics passed
     total: Mapped[int]
-    completion_event_id: Mapped[int]
+    completion_event_id: Mapped[int]  # for a course, the newest of its completion events
+    completion_event_ids: Mapped[list[int] | None] = mapped_column(JSON)
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
     revoked_reason: Mapped[str | None] = mapped_column(String(200))

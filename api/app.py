@@ -36,6 +36,7 @@ from api.routes import (
     evidence,
     health,
     quiz,
+    ratings,
     reports,
     stats,
     unanswered,
@@ -129,7 +130,7 @@ def create_app(services: Services | None = None) -> FastAPI:
     app.state.store_client = None  # the Chroma client of the health check, built on first use
 
     install_error_handlers(app)
-    for module in (health, ask, documents, quiz, certificates, stats, unanswered, reports, evidence, admin,
+    for module in (health, ask, documents, quiz, certificates, stats, unanswered, ratings, reports, evidence, admin,
                    announcements, dashboard, webhooks):
         app.include_router(module.router)
     install_docs(app)

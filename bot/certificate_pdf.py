@@ -55,10 +55,14 @@ def certificate_pdf(certificate: CertificateView, verify_url: str, timezone: str
     pdf.set_font("DejaVu", "B", 24)
     pdf.cell(0, 14, certificate.display_name, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 14)
-    pdf.multi_cell(0, 9, f"đã hoàn thành và đạt bài trắc nghiệm kỹ năng số chủ đề\n«{certificate.topic_title}»",
-                   align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(0, 9, f"Kết quả: {certificate.score}/{certificate.total} câu đúng", align="C",
-             new_x="LMARGIN", new_y="NEXT")
+    if certificate.course:
+        what = f"đã hoàn thành khóa học kỹ năng số\n«{certificate.topic_title}»"
+        result = f"Đạt bài trắc nghiệm của cả {certificate.total} chủ đề trong khóa"
+    else:
+        what = f"đã hoàn thành và đạt bài trắc nghiệm kỹ năng số chủ đề\n«{certificate.topic_title}»"
+        result = f"Kết quả: {certificate.score}/{certificate.total} câu đúng"
+    pdf.multi_cell(0, 9, what, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 9, result, align="C", new_x="LMARGIN", new_y="NEXT")
     if certificate.unit:
         pdf.cell(0, 9, f"Đơn vị: {certificate.unit}", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.cell(0, 9, f"Ngày cấp: {issued:%d/%m/%Y}", align="C", new_x="LMARGIN", new_y="NEXT")

@@ -22,6 +22,7 @@ CHOICE, ANSWER, RESTART, RESUME, QUESTION, UNKNOWN, EMPTY = (
     "choice", "answer", "restart", "resume", "question", "unknown", "empty"
 )
 CERTIFICATE = "certificate"
+RATE = "rate"
 SUBSCRIBE, UNSUBSCRIBE = "subscribe", "unsubscribe"
 
 
@@ -34,6 +35,7 @@ class Command:
     attempt_id: int | None = None
     position: int | None = None  # 0-based question position in the attempt
     option: int | None = None  # 0-based option index as shown
+    answer_id: int | None = None  # the rated answer (``rate``; ``arg`` is "up" or "down")
 
 
 # Slash commands (folded, without "/" and "@bot"); several spellings per command.
@@ -212,7 +214,13 @@ def answer_payload(attempt_id: int, position: int, option: int) -> str:
     return f"quiz:ans:{attempt_id}:{position}:{option}"
 
 
+def rating_payload(answer_id: int, rating: str) -> str:
+    """Payload of a rating button under an answer: ``rate:<answer id>:up|down``."""
+    return f"rate:{answer_id}:{rating}"
+
+
 _MENU = {START, HELP, ASK, TOPICS, RESULTS, UNIT}
+_RATINGS = {"up", "down"}
 
 
 def parse_payload(payload: str) -> Command:
@@ -220,6 +228,8 @@ def parse_payload(payload: str) -> Command:
     parts = payload.strip().split(":")
     if len(parts) == 2 and parts[0] == "menu" and parts[1] in _MENU:
         return Command(parts[1])
+    if len(parts) == 3 and parts[0] == "rate" and parts[1].isdigit() and parts[2] in _RATINGS:
+        return Command(RATE, parts[2], answer_id=int(parts[1]))
     if parts[0] != "quiz" or len(parts) < 2:
         return Command(UNKNOWN, payload)
     action, rest = parts[1], parts[2:]

@@ -10,6 +10,10 @@ Questions get the knowledge base's own text, so greetings, thanks, small talk an
 out-of-scope questions keep the replies the knowledge base gives them (the same as
 ``hocvuso ask``); only an empty answer falls back to :data:`texts.NOT_FOUND`.
 
+A question that follows up the user's previous one ("còn Hà Tĩnh thì sao?") is answered
+as the combined question (:mod:`bot.followup`). A found answer is kept and carries 👍/👎
+buttons (:mod:`bot.ratings`); quiz messages and scope replies carry none.
+
 A free-text message while a quiz is open is read by one rule: it is answered as a
 question only when it does not talk about the quiz itself ("câu này chọn cái nào",
 see :func:`bot.commands.refers_to_quiz`) and the knowledge base answers it
@@ -22,15 +26,18 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot import commands as cmd
-from bot import announcements, texts, unanswered
+from bot import announcements, ratings, texts, unanswered
 from bot.certificates import CertificateError, Certificates
 from bot.evidence import EvidenceError, EvidenceLog
+from bot.followup import Followups
 from bot.identity import pseudonym
 from bot.messages import Button, Citation, IncomingMessage, Reply
 from bot.quiz import (
@@ -58,6 +65,15 @@ class AssistantUnavailable(Exception):
     """The knowledge base or the database failed; the channel apologises and keeps running."""
 
 
+@dataclass
+class Lookup:
+    """A question's way through the knowledge base: what was asked, the answer, its rating id."""
+
+    answer: Answer
+    asked: str | None = None  # the combined question when the message was a follow-up
+    answer_id: int | None = None  # set when the answer can be rated
+
+
 class Assistant:
     """Answers messages from any channel: commands, quiz answers and questions."""
 
@@ -76,13 +92,24 @@ class Assistant:
         self.db = db
         self.settings = settings
         self.evidence = EvidenceLog(db)
+        self.clock = clock
         bank = bank if bank is not None else load_bank(settings.knowledge_dir / "quizzes")
         courses = courses if courses is not None else load_courses(settings.knowledge_dir)
         self.units = units if units is not None else UnitCatalog(load_units(settings.knowledge_dir), db)
         self.quiz = QuizEngine(bank, db, self.evidence, settings.quiz, rng=rng, clock=clock, courses=courses)
         self._secret = settings.pseudonym_secret.get_secret_value()
         titles = {topic.id: topic.name for topic in bank.topics.values()}
-        self.certificates = Certificates(db, self.evidence, settings.quiz.pass_ratio, titles)
+        lessons = {topic.id: topic.lesson for topic in bank.topics.values()}
+        self.certificates = Certificates(db, self.evidence, settings.quiz.pass_ratio, titles, courses, lessons)
+
+    @cached_property
+    def followups(self) -> Followups:
+        """Follow-up rules, knowing the places the documents are about (read once, on the first question)."""
+        try:
+            places = [doc.get("locality", "") for doc in self.kb.documents()]
+        except AttributeError:  # a knowledge base without a document list: provinces only
+            places = []
+        return Followups(self.settings.followup_minutes, [p for p in places if p])
 
     def handle(self, msg: IncomingMessage) -> list[Reply]:
         """Answer one message; raise AssistantUnavailable when storage or retrieval fails."""
@@ -138,32 +165,41 @@ class Assistant:
                 return self._during_quiz(user, channel, unit, command.arg, pending)
             return [self._ask(user, channel, unit, command.arg)]
         if name == cmd.CERTIFICATE:
-            return [self._certificate(user, command.arg)]
+            return self._certificate(user, command.arg)
+        if name == cmd.RATE:
+            return [self._rate(user, unit, command.answer_id, command.arg)]
         if name == cmd.EMPTY:
             return [Reply(texts.NO_TEXT)]
         return [Reply(texts.unknown_command(command.arg))]
 
     # Certificates
 
-    def _certificate(self, user: str, name: str) -> Reply:
-        """Issue the certificate of the latest passed attempt, printed with ``name`` (asked for when missing)."""
+    def _certificate(self, user: str, name: str) -> list[Reply]:
+        """Issue the certificate of the latest passed attempt, printed with ``name`` (asked for when missing),
+        and the certificate of every course whose topics are now all passed."""
         latest = self.certificates.latest_pass(user)
         if latest is None:
-            return Reply(texts.CERTIFICATE_NONE)
+            return [Reply(texts.CERTIFICATE_NONE)]
         attempt_id, topic = latest
         if not name:
             owned = self.certificates.owned_by(user)
-            if owned and owned[0].attempt_id == attempt_id:
-                return Reply(texts.certificate_list([self._certificate_line(view) for view in owned]))
-            return Reply(texts.certificate_ask_name(self.certificates.topic_title(topic)))
+            if any(view.attempt_id == attempt_id for view in owned):
+                return [Reply(texts.certificate_list([self._certificate_line(view) for view in owned]))]
+            return [Reply(texts.certificate_ask_name(self.certificates.topic_title(topic)))]
         try:
-            view = self.certificates.issue(user, attempt_id, name)
+            views = [self.certificates.issue(user, attempt_id, name)]
+            views += [self.certificates.issue_course(user, course.id, name)
+                      for course in self.certificates.completed_courses(user)]
         except CertificateError as error:
-            return Reply(str(error))
+            return [Reply(str(error))]
+        return [self._certificate_reply(view) for view in views]
+
+    def _certificate_reply(self, view) -> Reply:
         base = self.settings.api.public_url.rstrip("/")
         return Reply(texts.certificate_issued(
             view.display_name, view.topic_title, view.score, view.total, view.code,
             f"{base}/v1/certificates/{view.code}/pdf" if base else "", f"{base}/verify/{view.code}" if base else "",
+            course=view.course is not None,
         ), certificate=view.code)
 
     def _certificate_line(self, view) -> str:
@@ -345,21 +381,26 @@ class Assistant:
     # Questions
 
     def _ask(self, user: str, channel: str, unit: str | None, question: str) -> Reply:
-        """Answer a free-text question from the knowledge base, citing its sources."""
-        return self._reply(self._lookup(user, channel, unit, question))
+        """Answer a free-text question from the knowledge base, citing its sources; found answers can be rated."""
+        return self._reply(self._lookup(user, channel, unit, question, rateable=True))
 
     def _during_quiz(self, user: str, channel: str, unit: str | None, text: str, pending: dict) -> list[Reply]:
         """A free-text message while a quiz is open (the rule is in the module docstring)."""
         if not cmd.refers_to_quiz(text):
-            answer = self._lookup(user, channel, unit, text)
-            if _answered(answer):
-                reply = self._reply(answer)
+            lookup = self._lookup(user, channel, unit, text, rateable=False)
+            if _answered(lookup.answer):
+                reply = self._reply(lookup)
                 reply.text += "\n\n" + texts.quiz_resume_hint(pending["index"], pending["total"])
                 return [reply]
         return [Reply(texts.quiz_pending(len(pending["options"]))), _question_reply(pending)]
 
-    def _lookup(self, user: str, channel: str, unit: str | None, question: str) -> Answer:
-        """Ask the knowledge base and log the question (and the lessons it read) as evidence."""
+    def _lookup(self, user: str, channel: str, unit: str | None, message: str, rateable: bool) -> Lookup:
+        """Ask the knowledge base (a follow-up with its context) and log the question as evidence."""
+        now = self.clock()
+        with self.db.session() as session:
+            previous = self.followups.previous(session, user, now)
+        asked = self.followups.combine(previous, message) if previous else None
+        question = asked or message
         try:
             answer = self.kb.ask(question)
         except Exception as exc:  # any retrieval or LLM failure: the user gets an apology
@@ -374,6 +415,7 @@ class Assistant:
         for source in sources:
             if source.kind == "lesson":
                 lessons.setdefault(source.doc_id, source.section)
+        lookup = Lookup(answer, asked)
         with self.db.session() as session:  # the question and the lessons it read are logged together
             self.evidence.append(
                 "question_asked", user, channel, unit, {"answered": answered, "sources": documents}, session=session
@@ -382,16 +424,39 @@ class Assistant:
                 self.evidence.append(
                     "lesson_read", user, channel, unit, {"lesson": lesson, "section": section}, session=session
                 )
+            if answer.category not in unanswered.SMALL_TALK:  # a real question: the context of a follow-up
+                self.followups.remember(session, user, question, now)
             if unanswered.is_need(answer):  # not small talk: a need no document meets
                 unanswered.record(session, user, channel, unit, question)
-        return answer
+            if answered and rateable:
+                lookup.answer_id = ratings.remember(session, user, channel, unit, question, answer).id
+        return lookup
 
     @staticmethod
-    def _reply(answer: Answer) -> Reply:
-        """The answer's own text (a refusal or scope reply included) with its citations when answered."""
+    def _reply(lookup: Lookup) -> Reply:
+        """The answer's own text (a refusal or scope reply included) with its citations and rating buttons."""
+        answer = lookup.answer
         sources = answer.citations(MAX_CITATIONS) if _answered(answer) else []
         citations = [Citation(s.title, s.section, s.doc_id, s.kind, s.citation) for s in sources]
-        return Reply(answer.answer.strip() or texts.NOT_FOUND, citations=citations)
+        text = answer.answer.strip() or texts.NOT_FOUND
+        if lookup.asked:
+            text = f"{texts.followup_understood(lookup.asked)}\n{text}"
+        buttons = []
+        if lookup.answer_id is not None:
+            buttons = [Button(texts.RATE_UP, cmd.rating_payload(lookup.answer_id, ratings.UP)),
+                       Button(texts.RATE_DOWN, cmd.rating_payload(lookup.answer_id, ratings.DOWN))]
+        return Reply(text, buttons=buttons, citations=citations)
+
+    def _rate(self, user: str, unit: str | None, answer_id: int, rating: str) -> Reply:
+        """A 👍/👎 button pressed under an answer: kept once per person and answer."""
+        with self.db.session() as session:
+            try:
+                answer = ratings.find(session, answer_id=answer_id)
+            except ratings.UnknownAnswer:
+                return Reply(texts.STALE_BUTTON)
+            if not ratings.rate(session, answer, user, unit, rating):
+                return Reply(texts.RATED_ALREADY)
+        return Reply(texts.RATED_UP if rating == ratings.UP else texts.RATED_DOWN)
 
 
 def _answered(answer: Answer) -> bool:

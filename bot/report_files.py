@@ -102,6 +102,13 @@ def sections(report: UnitReport) -> list[Section]:
             ["Mã băm sự kiện cuối (SHA-256)", anchor.last_hash],
             ["Kiểm tra chuỗi băm", "Nguyên vẹn" if anchor.intact else f"KHÔNG nguyên vẹn: {anchor.reason}"],
         ]
+        if anchor.checkpoint_size is not None:
+            signed = anchor.checkpoint_time.astimezone(ZoneInfo(report.timezone))
+            evidence_rows += [
+                ["Điểm mốc có chữ ký mới nhất", f"{anchor.checkpoint_size} sự kiện, ký lúc {signed:%H:%M %d/%m/%Y}"],
+                ["Mã gốc Merkle của điểm mốc", anchor.checkpoint_root],
+                ["Khóa công khai kiểm tra chữ ký", anchor.public_key],
+            ]
     empty = "Không có số liệu trong kỳ."
     return [
         Section("I. Kết quả chung", overview),
@@ -110,7 +117,7 @@ def sections(report: UnitReport) -> list[Section]:
         Section("IV. Các câu hỏi bị trả lời sai nhiều nhất", missed, "" if report.most_missed else empty),
         Section("V. Cơ sở số liệu: nhật ký minh chứng", evidence_rows,
                 "Số liệu lập từ nhật ký minh chứng chỉ ghi thêm, có chuỗi băm; đối chiếu bằng "
-                "“hocvuso evidence verify”."),
+                "“hocvuso evidence verify --checkpoint” với tờ điểm mốc đơn vị đang giữ."),
     ]
 
 

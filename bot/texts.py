@@ -22,7 +22,9 @@ WELCOME = (
 
 HELP = (
     "Cách dùng Trợ lý:\n"
-    "• Gõ câu hỏi bất kỳ, ví dụ: “Cách đặt mật khẩu an toàn?”\n"
+    "• Gõ câu hỏi bất kỳ, ví dụ: “Cách đặt mật khẩu an toàn?”; hỏi tiếp ngắn gọn cũng được, ví dụ: "
+    "“còn ở Hà Tĩnh thì sao?”\n"
+    "• Dưới mỗi câu trả lời, chọn 👍 hoặc 👎 để cho Trợ lý biết câu trả lời có giúp ích không\n"
     "• /tracnghiem – làm bài trắc nghiệm trộn nhiều chủ đề; /tracnghiem <chủ đề> – theo một chủ đề, "
     "ví dụ: /tracnghiem lừa đảo\n"
     "• /chude – xem các chủ đề theo từng khóa học\n"
@@ -77,6 +79,16 @@ UNIT_PROMPT = "Bà con gõ /donvi kèm tên đơn vị (xã/phường, cơ quan)
 NO_RESULTS = "Bà con chưa hoàn thành bài trắc nghiệm nào. Gõ /tracnghiem để làm bài đầu tiên."
 
 SOURCES = "Nguồn:"
+
+# Ratings of answers: the buttons under an answer and what the assistant says once pressed.
+RATE_UP = "👍 Hữu ích"
+RATE_DOWN = "👎 Chưa hữu ích"
+RATED_UP = "Cảm ơn bà con đã đánh giá. Trợ lý rất vui vì câu trả lời giúp được bà con."
+RATED_DOWN = (
+    "Cảm ơn bà con đã góp ý. Trợ lý đã ghi lại để cán bộ xem và bổ sung tài liệu. "
+    "Bà con có thể hỏi lại bằng cách khác, nói rõ hơn điều cần biết."
+)
+RATED_ALREADY = "Bà con đã đánh giá câu trả lời này rồi, Trợ lý đã ghi nhận. Cảm ơn bà con."
 
 
 def too_long(limit: int) -> str:
@@ -258,12 +270,11 @@ def certificate_ask_name(topic_title: str) -> str:
 
 
 def certificate_issued(name: str, topic_title: str, score: int, total: int, code: str,
-                       pdf_url: str, verify_url: str) -> str:
+                       pdf_url: str, verify_url: str, course: bool = False) -> str:
     """The certificate's details with where to download and check it."""
-    lines = [
-        f"Giấy chứng nhận của {name}: đạt bài trắc nghiệm «{topic_title}» ({score}/{total} câu đúng).",
-        f"Mã xác minh: {code}",
-    ]
+    what = (f"hoàn thành khóa học «{topic_title}» (đạt cả {total} chủ đề)" if course
+            else f"đạt bài trắc nghiệm «{topic_title}» ({score}/{total} câu đúng)")
+    lines = [f"Giấy chứng nhận của {name}: {what}.", f"Mã xác minh: {code}"]
     if pdf_url:
         lines += [f"Tải giấy chứng nhận (PDF): {pdf_url}", f"Ai cũng kiểm tra được tại: {verify_url}"]
     else:
@@ -274,6 +285,11 @@ def certificate_issued(name: str, topic_title: str, score: int, total: int, code
 def certificate_list(lines: list[str]) -> str:
     """The user's certificates, one line each."""
     return "Giấy chứng nhận của bà con:\n" + "\n".join(f"• {line}" for line in lines)
+
+
+def followup_understood(question: str) -> str:
+    """The line before the answer to a follow-up: the whole question the assistant answered."""
+    return f"(Trợ lý hiểu câu hỏi của bà con là: “{question}”)"
 
 
 # Announcements

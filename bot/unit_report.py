@@ -10,7 +10,7 @@ the figures rest on. :mod:`bot.report_files` writes it as DOCX, XLSX or PDF.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from bot import stats
@@ -29,6 +29,11 @@ class EvidenceAnchor:
     last_hash: str
     intact: bool
     reason: str
+    # The latest signed checkpoint (size, Merkle root, time, public key), when there is one.
+    checkpoint_size: int | None = None
+    checkpoint_root: str = ""
+    checkpoint_time: datetime | None = None
+    public_key: str = ""
 
 
 @dataclass
@@ -69,12 +74,18 @@ def previous_period(date_from: date, date_to: date) -> tuple[date, date]:
 
 def evidence_anchor(db) -> EvidenceAnchor:
     """Verify the evidence chain and note its head: the figures rest on this state of the log."""
-    result = EvidenceLog(db).verify()
+    log = EvidenceLog(db)
+    result = log.verify()
     with db.session() as session:
         head = session.get(EvidenceHead, 1)
         last_id, last_hash = (head.last_id, head.last_hash) if head else (0, GENESIS_HASH)
-    return EvidenceAnchor(events=result.checked, last_id=last_id, last_hash=last_hash,
-                          intact=result.ok, reason=result.reason)
+    anchor = EvidenceAnchor(events=result.checked, last_id=last_id, last_hash=last_hash,
+                            intact=result.ok, reason=result.reason)
+    checkpoint, key = log.latest_checkpoint(), log.verifier()
+    if checkpoint is None:
+        return anchor
+    return replace(anchor, checkpoint_size=checkpoint.size, checkpoint_root=checkpoint.root_hex,
+                   checkpoint_time=checkpoint.time, public_key=str(key) if key else "")
 
 
 def build_unit_report(

@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     # Flood control per chat user: at most this many messages per window (bot/channels/throttle.py).
     flood_limit: int = Field(default=12, ge=1)
     flood_window_seconds: float = Field(default=20.0, gt=0)
+    # A follow-up ("còn Hà Tĩnh thì sao?") uses the user's previous question asked within
+    # this many minutes (bot/followup.py); 0 turns follow-ups off.
+    followup_minutes: float = Field(default=10.0, ge=0)
     # IANA time zone of the calendar days in statistics and evidence exports.
     timezone: str = DEFAULT_TIMEZONE
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)

@@ -19,10 +19,10 @@ NAME = "Nguyễn Thị Hoà"
 CODE_RE = re.compile(r"Mã xác minh: ([A-Z0-9]{5}-[A-Z0-9]{5})")
 
 
-def play(client, services, correct: int, user_id: str = "trinh-duyet-7") -> tuple[int, str]:  # noqa: F811
-    """Play a 5-question vneid attempt over HTTP, ``correct`` answers right; its id and token."""
+def play(client, services, correct: int, user_id: str = "trinh-duyet-7", topic: str = "vneid") -> tuple[int, str]:  # noqa: F811
+    """Play a 5-question attempt over HTTP, ``correct`` answers right; its id and token."""
     bank = load_bank(services.settings.knowledge_dir / "quizzes")
-    started = client.post("/v1/quiz/attempts", json={"user_id": user_id, "topic": "vneid"}).json()
+    started = client.post("/v1/quiz/attempts", json={"user_id": user_id, "topic": topic}).json()
     token, question = started.pop("token"), started
     attempt_id = question["attempt_id"]
     for index in range(question["total"]):
@@ -136,3 +136,48 @@ def test_chat_users_ask_for_their_certificate_with_the_name_to_print(services, c
     assert code in say("giay chung nhan")  # listed afterwards, not issued twice
     assert verdict(client, code) == "Giấy chứng nhận HỢP LỆ"
     chat_services.close()
+
+
+def test_the_verify_page_proves_the_certificate_is_in_the_latest_signed_checkpoint(client, services):  # noqa: F811
+    from bot.evidence import EvidenceLog
+
+    log = EvidenceLog(services.db)
+    log.checkpoint()  # signed before the certificate exists
+    attempt_id, token = play(client, services, correct=5)
+    code = issue(client, attempt_id, token).json()["code"]
+    before = client.get(f"/v1/certificates/{code}").json()
+    assert before["status"] == "valid" and "điểm mốc kế tiếp sẽ bao hàm giấy này" in before["notes"][0]
+
+    log.checkpoint()  # the next one covers it
+    after = client.get(f"/v1/certificates/{code}").json()
+    inclusion = [check for check in after["checks"] if "chứng minh bao hàm Merkle" in check["check"]]
+    assert after["status"] == "valid" and inclusion and inclusion[0]["ok"] and not after["notes"]
+    assert "chứng minh bao hàm Merkle" in client.get(f"/verify/{code}").text
+
+
+def test_a_course_certificate_needs_every_topic_of_the_course(client, services):  # noqa: F811
+    # "Hộ kinh doanh số": lessons 04, 10 and 19, one quiz topic each.
+    for topic in ("thanh-toan-so", "ban-hang-truc-tuyen"):
+        _, token = play(client, services, correct=5, topic=topic)
+    course = "/v1/courses/ho-kinh-doanh/certificate"
+    refused = client.post(course, headers={"X-Quiz-Token": token}, json={"display_name": NAME})
+    assert refused.status_code == 409 and "1/3 chủ đề" in refused.json()["detail"]
+    assert "Hộ kinh doanh" in refused.json()["detail"]
+
+    _, token = play(client, services, correct=4, topic="ho-kinh-doanh-so")
+    issued = client.post(course, headers={"X-Quiz-Token": token}, json={"display_name": NAME})
+    assert issued.status_code == 201, issued.text
+    body = issued.json()
+    assert (body["course"], body["topic_title"], body["score"], body["total"]) == (
+        "ho-kinh-doanh", "Hộ kinh doanh số", 3, 3)
+    assert client.get(f"/v1/certificates/{body['code']}").json()["status"] == "valid"
+    pdf = client.get(body["pdf_url"]).content
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert "hoàn thành khóa học kỹ năng số" in text and "Hộ kinh doanh số" in text
+    # One per course, and the course certificate rests on the completion events it names.
+    again = client.post(course, headers={"X-Quiz-Token": token}, json={"display_name": "Khác"})
+    assert again.json()["code"] == body["code"]
+    with services.db.session() as session:
+        session.execute(update(Certificate).where(Certificate.code == body["code"])
+                        .values(completion_event_ids=[1, 2, 3]))
+    assert client.get(f"/v1/certificates/{body['code']}").json()["status"] == "invalid"

@@ -54,7 +54,10 @@ def test_previous_period_has_the_same_length_and_ends_the_day_before():
 
 @pytest.mark.parametrize("fmt", ["docx", "xlsx", "pdf"])
 def test_report_files_carry_the_figures_of_the_stats_api(client, services, trainer_key, fmt):  # noqa: F811
+    from bot.evidence import EvidenceLog
+
     seed_attempts(services, PLAYS)
+    checkpoint = EvidenceLog(services.db).checkpoint()
     headers = bearer(trainer_key)
     overview = client.get("/v1/stats/overview", params=PERIOD, headers=headers).json()
     topics = client.get("/v1/stats/topics", params=PERIOD, headers=headers).json()
@@ -80,6 +83,8 @@ def test_report_files_carry_the_figures_of_the_stats_api(client, services, train
     assert "Phường Thành Sen" not in text
     # The evidence the figures rest on.
     assert "Nguyên vẹn" in text and "nhật ký minh chứng" in text
+    # ... and the signed checkpoint a unit can keep and check it against (wrapped in the PDF's cells).
+    assert f"{checkpoint.size} sự kiện, ký lúc" in text and checkpoint.root_hex[:24] in compact.replace(" ", "")
 
 
 def test_report_needs_a_trainer_and_a_valid_period(client, trainer_key):  # noqa: F811

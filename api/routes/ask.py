@@ -1,4 +1,4 @@
-"""``POST /v1/ask``: answer a question from the plans and lessons."""
+"""``POST /v1/ask``: answer a question from the plans and lessons; ``POST /v1/answers/{id}/rating``: rate it."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import DatabaseDep, KnowledgeDep, MetricsDep, SettingsDep
-from api.errors import error_responses
-from bot import unanswered
+from api.errors import ApiError, error_responses
+from bot import ratings, unanswered
 from knowledge.records import Answer
 
 router = APIRouter(prefix="/v1", tags=["Hỏi đáp"], responses=error_responses(400, 422, 500))
@@ -35,6 +35,29 @@ class AskRequest(BaseModel):
     issuer: str | None = Field(None, max_length=100, description="Chỉ tìm văn bản của một cơ quan ban hành.")
 
 
+class AskResponse(Answer):
+    """The answer, and the id to rate it by when the knowledge base found one."""
+
+    answer_id: str | None = Field(None, description="Mã câu trả lời để đánh giá 👍/👎 "
+                                                     "(`POST /v1/answers/{answer_id}/rating`); null khi không tìm thấy.")
+
+
+class RatingRequest(BaseModel):
+    """A 👍 (``up``) or 👎 (``down``) on an answer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rating: Literal["up", "down"] = Field(description="`up`: hữu ích; `down`: chưa hữu ích.")
+
+
+class RatingResult(BaseModel):
+    """The rating as kept: one per answer; rating again changes it."""
+
+    answer_id: str
+    rating: Literal["up", "down"]
+    changed: bool = Field(description="false khi câu trả lời đã có đúng đánh giá này từ trước.")
+
+
 def check_question_length(question: str, limit: int) -> None:
     """Refuse questions longer than ``limit`` with the same 422 as any other invalid field."""
     if len(question) > limit:
@@ -44,15 +67,32 @@ def check_question_length(question: str, limit: int) -> None:
         }])
 
 
-@router.post("/ask", response_model=Answer, summary="Hỏi đáp về kế hoạch và bài học")
-def ask(body: AskRequest, kb: KnowledgeDep, db: DatabaseDep, settings: SettingsDep, metrics: MetricsDep) -> Answer:
-    """Answer a question with its sources: the same JSON as ``hocvuso ask --json``."""
+@router.post("/ask", response_model=AskResponse, summary="Hỏi đáp về kế hoạch và bài học")
+def ask(body: AskRequest, kb: KnowledgeDep, db: DatabaseDep, settings: SettingsDep, metrics: MetricsDep) -> dict:
+    """Answer a question with its sources (the same JSON as ``hocvuso ask --json``) and an id to rate it by."""
     check_question_length(body.question, settings.api.max_question_chars)
     answer = kb.ask(body.question, kind=body.kind, doc_id=body.doc_id, locality=body.locality,
                     doc_type=body.doc_type, issuer=body.issuer)
     metrics.questions.labels(outcome="answered" if answer.found else "unanswered").inc()
-    if unanswered.is_need(answer):
-        # Callers of the API are anonymous: the question is kept without a user.
+    answer_id = None
+    # Callers of the API are anonymous: questions and answers are kept without a user.
+    if answer.found and answer.answer.strip():
+        with db.session() as session:
+            answer_id = ratings.remember(session, "", "api", None, body.question, answer).token
+    elif unanswered.is_need(answer):
         with db.session() as session:
             unanswered.record(session, "", "api", None, body.question)
-    return answer
+    return {**answer.model_dump(), "answer_id": answer_id}
+
+
+@router.post("/answers/{answer_id}/rating", response_model=RatingResult, summary="Đánh giá câu trả lời 👍/👎",
+             responses=error_responses(404))
+def rate(answer_id: str, body: RatingRequest, db: DatabaseDep) -> dict:
+    """Ghi 👍/👎 cho một câu trả lời của `POST /v1/ask`; gửi lại chỉ đổi đánh giá, không thêm lượt mới."""
+    with db.session() as session:
+        try:
+            answer = ratings.find(session, token=answer_id[:64])
+        except ratings.UnknownAnswer:
+            raise ApiError(404, "Không có câu trả lời mang mã này.", "not_found") from None
+        changed = ratings.rate(session, answer, "", None, body.rating)
+    return {"answer_id": answer_id, "rating": body.rating, "changed": changed}

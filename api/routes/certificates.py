@@ -39,7 +39,8 @@ class CertificateOut(BaseModel):
     code: str
     display_name: str
     topic: str | None
-    topic_title: str
+    course: str | None = Field(description="Mã khóa học khi là giấy chứng nhận hoàn thành cả khóa.")
+    topic_title: str = Field(description="Tên chủ đề, hoặc tên khóa học với giấy của cả khóa.")
     unit: str | None
     score: int
     total: int
@@ -55,6 +56,7 @@ class VerificationOut(BaseModel):
     status: str = Field(description="valid, revoked, invalid hoặc not_found.")
     certificate: CertificateOut | None
     checks: list[dict]
+    notes: list[str] = Field(description="Điều chưa kiểm được và lý do (ví dụ: chưa có điểm mốc bao hàm giấy).")
 
 
 class Revoke(BaseModel):
@@ -66,15 +68,19 @@ class Revoke(BaseModel):
 
 
 def certificates(request: Request) -> Certificates:
-    """The certificate service on the app's database, quiz bank and evidence log."""
+    """The certificate service on the app's database, quiz bank, courses and evidence log."""
     services = request.app.state.services
-    titles = {topic["id"]: topic["name"] for topic in get_quiz(request).topics()}
-    return Certificates(services.db, EvidenceLog(services.db), services.settings.quiz.pass_ratio, titles)
+    quiz = get_quiz(request)
+    titles = {topic["id"]: topic["name"] for topic in quiz.topics()}
+    lessons = {topic["id"]: topic["lesson"] for topic in quiz.topics()}
+    return Certificates(services.db, EvidenceLog(services.db), services.settings.quiz.pass_ratio, titles,
+                        quiz.courses, lessons)
 
 
 def _out(request: Request, view: CertificateView) -> dict:
     return {
-        "code": view.code, "display_name": view.display_name, "topic": view.topic, "topic_title": view.topic_title,
+        "code": view.code, "display_name": view.display_name, "topic": view.topic, "course": view.course,
+        "topic_title": view.topic_title,
         "unit": view.unit, "score": view.score, "total": view.total, "issued_at": view.issued_at.isoformat(),
         "revoked": view.revoked_at is not None,
         "pdf_url": str(request.url_for("certificate_pdf", code=view.code)),
@@ -97,6 +103,20 @@ def issue(attempt_id: AttemptId, body: IssueCertificate, request: Request, quiz:
     return _out(request, view)
 
 
+@router.post("/v1/courses/{course_id}/certificate", response_model=CertificateOut, status_code=201,
+             summary="Nhận giấy chứng nhận hoàn thành khóa học", responses=error_responses(401, 403, 409))
+def issue_course(course_id: Annotated[str, Path(max_length=64, pattern=r"^[a-z0-9-]+$")], body: IssueCertificate,
+                 request: Request, db: DatabaseDep, settings: SettingsDep, token: QuizToken = None) -> dict:
+    """Cấp giấy chứng nhận khóa học (ví dụ `cong-dan`) khi người dùng của mã phiên (X-Quiz-Token của một lượt
+    bất kỳ của họ) đã đạt mọi chủ đề của khóa."""
+    user = quiz_session(db, settings, token, None)[1]
+    try:
+        view = certificates(request).issue_course(user, course_id, body.display_name)
+    except CertificateError as error:
+        raise ApiError(409, str(error), "certificate_refused") from error
+    return _out(request, view)
+
+
 def _verification(request: Request, code: str) -> Verification:
     return certificates(request).verify(code)
 
@@ -109,6 +129,7 @@ def verify(code: Code, request: Request) -> dict:
         "status": result.status,
         "certificate": _out(request, result.certificate) if result.certificate else None,
         "checks": [{"check": name, "ok": ok} for name, ok in result.checks],
+        "notes": result.notes,
     }
 
 

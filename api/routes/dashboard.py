@@ -28,7 +28,7 @@ from api.keys import KeyInfo, find_key, get_key
 from api.routes.reports import report_response
 from api.routes.unanswered import unanswered_file
 from api.sessions import close_session, open_session, session_key_id
-from bot import announcements, stats, unanswered
+from bot import announcements, ratings, stats, unanswered
 from bot.evidence import EvidenceLog
 from bot.stats import DIFFICULTY_NAMES, FLAG_NAMES
 from bot.units import UnitDirectory
@@ -48,6 +48,7 @@ SECURITY_HEADERS = {
 MISSED_LIMIT = 10
 # The inbox panel shows the most asked open groups, at most this many.
 UNANSWERED_ROWS = 15
+RATED_ROWS = 10  # groups of rated answers shown, worst first
 # The report button without chosen dates covers this many days up to today.
 REPORT_DAYS = 30
 # The facility chart shows the hardest questions first, at most this many.
@@ -246,6 +247,8 @@ def dashboard(
         "facility_cut": len(questions) > FACILITY_ROWS,
         "facility_rows": FACILITY_ROWS,
         "unanswered": unanswered.groups(db, f.date_from, f.date_to, f.unit, settings.timezone)[:UNANSWERED_ROWS],
+        "ratings": ratings.summary(db, f.date_from, f.date_to, f.unit, settings.timezone),
+        "rated_rows": RATED_ROWS,
         "percent": _percent,
         "local_time": lambda moment: moment.astimezone(ZoneInfo(settings.timezone)).strftime("%d/%m/%Y %H:%M"),
         "export_query": {fmt: urlencode({**period, "format": fmt}) for fmt in ("csv", "xlsx", "docx", "pdf")},

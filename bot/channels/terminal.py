@@ -44,12 +44,12 @@ class TerminalChat:
             self.write(ASSISTANT_PREFIX + self.render(reply) + "\n")
 
     def render(self, reply: Reply) -> str:
-        """A reply as plain text: text, numbered options, then citations."""
+        """A reply as plain text: text, citations, then numbered options (they are answered next)."""
         parts = [reply.text]
-        if reply.buttons:
-            parts.append(self.options.offer(self.user_id, reply.buttons))
         if reply.citations:
             parts.append(texts.citation_text(reply.citations))
+        if reply.buttons:
+            parts.append(self.options.offer(self.user_id, reply.buttons))
         return "\n".join(part for part in parts if part)
 
 

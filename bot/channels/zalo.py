@@ -203,12 +203,12 @@ class UpdateHandler:
 
 
 def render(reply: Reply) -> list[str]:
-    """Plain-text messages for one reply: text, its buttons as numbered options, citations."""
+    """Plain-text messages for one reply: text, citations, then its buttons as numbered options."""
     text = reply.text.strip()
-    if reply.buttons:
-        text = f"{text}\n\n{offer_text(reply.buttons)}".strip()
     if reply.citations:
         text = f"{text}\n\n{texts.citation_text(reply.citations)}".strip()
+    if reply.buttons:
+        text = f"{text}\n\n{offer_text(reply.buttons)}".strip()
     return split_text(text, MESSAGE_LIMIT)
 
 

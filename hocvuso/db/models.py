@@ -349,20 +349,73 @@ class Certificate(Base):
     """
 
     __tablename__ = "certificates"
+    __table_args__ = (UniqueConstraint("user", "course"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id"), unique=True)
+    # A topic certificate rests on one attempt; a course certificate (``course`` set) on the
+    # passed attempts of every topic of the course, whose completion events it lists.
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("quiz_attempts.id"), unique=True)
+    course: Mapped[str | None] = mapped_column(String(64))
     user: Mapped[str] = mapped_column(String(64), index=True)  # pseudonym
     display_name: Mapped[str] = mapped_column(String(100))
     topic: Mapped[str | None] = mapped_column(String(64))
     unit: Mapped[str | None] = mapped_column(String(200))
-    score: Mapped[int]
+    score: Mapped[int]  # right answers; for a course, topics passed
     total: Mapped[int]
-    completion_event_id: Mapped[int]
+    completion_event_id: Mapped[int]  # for a course, the newest of its completion events
+    completion_event_ids: Mapped[list[int] | None] = mapped_column(JSON)
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
     revoked_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+# --- Ratings of answers and the previous question of each user (migration 0008) ----------
+
+
+class GivenAnswer(Base):
+    """A knowledge-base answer shown to someone, kept so that it can be rated.
+
+    Pseudonymous like the unanswered inbox: the asker's pseudonym (empty for the
+    anonymous API), the question redacted, the first citation and a short excerpt of
+    the answer. ``token`` is the unguessable id the web API hands out.
+    """
+
+    __tablename__ = "given_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(32))
+    unit: Mapped[str | None] = mapped_column(String(200))
+    question: Mapped[str] = mapped_column(Text)
+    citation: Mapped[str] = mapped_column(String(300))
+    excerpt: Mapped[str] = mapped_column(String(300))
+
+
+class AnswerRating(Base):
+    """One person's 👍/👎 on one answer; rating again changes it, never adds a second."""
+
+    __tablename__ = "answer_ratings"
+    __table_args__ = (UniqueConstraint("answer_id", "user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("given_answers.id", ondelete="CASCADE"))
+    user: Mapped[str] = mapped_column(String(64))  # pseudonym; "" for the anonymous API
+    unit: Mapped[str | None] = mapped_column(String(200))
+    rating: Mapped[str] = mapped_column(String(8))  # up | down
+    rated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class RecentQuestion(Base):
+    """The last question each user asked (redacted), the context of a follow-up like "còn Hà Tĩnh thì sao?"."""
+
+    __tablename__ = "recent_questions"
+
+    user: Mapped[str] = mapped_column(String(64), primary_key=True)  # pseudonym
+    question: Mapped[str] = mapped_column(Text)
+    asked_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # --- Announcements (migration 0009) --------------------------------------------------------

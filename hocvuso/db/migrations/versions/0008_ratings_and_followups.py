@@ -1,7 +1,7 @@
 """Ratings of answers (the answers shown, the 👍/👎 on them) and each user's previous question.
 
 Revision ID: 0008
-Revises: 0009 (after main's announcements)
+Revises: 0007
 Create Date: 2026-12-02
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0009"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

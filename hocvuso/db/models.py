@@ -242,7 +242,7 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(300))
-    # Added in 0009: the announcement this call delivers (None for replies), for its counts.
+    # Added in 0007: the announcement this call delivers (None for replies), for its counts.
     announcement_id: Mapped[int | None] = mapped_column(index=True)
 
 
@@ -418,7 +418,7 @@ class RecentQuestion(Base):
     asked_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-# --- Announcements (migration 0009) --------------------------------------------------------
+# --- Announcements (migration 0007) --------------------------------------------------------
 
 
 class AnnouncementSubscriber(Base):

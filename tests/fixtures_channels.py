@@ -18,8 +18,8 @@ import subprocess
 import sys
 import threading
 import time
-from functools import cached_property
 from email.parser import BytesParser
+from functools import cached_property
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl
@@ -352,6 +352,27 @@ def knowledge_data_dir(tmp_path_factory) -> Path:
     data_dir = tmp_path_factory.mktemp("kb")
     ingest_paths(load_settings(data_dir=data_dir, embedding={"backend": "none"}), progress=False)
     return data_dir
+
+
+@pytest.fixture
+def chat_services(knowledge_data_dir, tmp_path):
+    """Services on the real knowledge base and a SQLite database of the test's own, with fake
+    Telegram and Zalo Bot APIs on loopback (``fake_telegram``, ``fake_zalo``) and a counter of
+    update ids (``update_ids``) for the updates a test sends."""
+    from hocvuso.settings import load_settings
+
+    with FakeTelegramApi() as fake_telegram, FakeZaloApi() as fake_zalo:
+        settings = load_settings(
+            data_dir=knowledge_data_dir, database_url=f"sqlite:///{tmp_path / 'chat.db'}",
+            embedding={"backend": "none"}, llm={"base_url": ""},
+            telegram={"token": BOT_TOKEN, "base_url": fake_telegram.url},
+            zalo={"token": BOT_TOKEN, "base_url": fake_zalo.url},
+        )
+        built = Services(settings)
+        built.fake_telegram, built.fake_zalo = fake_telegram, fake_zalo
+        built.update_ids = itertools.count(1)
+        yield built
+        built.close()
 
 
 def evidence_rows(database_url: str) -> list[dict]:

@@ -9,13 +9,10 @@ servers on loopback, and the terminal chat.
 from __future__ import annotations
 
 import asyncio
-import itertools
 
 import pytest
 from fixtures_channels import (
-    BOT_TOKEN,
-    FakeTelegramApi,
-    FakeZaloApi,
+    chat_services,  # noqa: F401 (fixture)
     deliver,
     knowledge_data_dir,  # noqa: F401 (fixture)
     telegram_text_update,
@@ -26,26 +23,13 @@ from bot import texts
 from bot.channels import telegram as telegram_channel
 from bot.channels import zalo as zalo_channel
 from bot.channels.terminal import TerminalChat
-from hocvuso.services import Services
-from hocvuso.settings import load_settings
 
 USER = 777001
 
 
 @pytest.fixture
-def services(knowledge_data_dir, tmp_path):  # noqa: F811
-    with FakeTelegramApi() as fake_telegram, FakeZaloApi() as fake_zalo:
-        settings = load_settings(
-            data_dir=knowledge_data_dir, database_url=f"sqlite:///{tmp_path / 'chat.db'}",
-            embedding={"backend": "none"}, llm={"base_url": ""},
-            telegram={"token": BOT_TOKEN, "base_url": fake_telegram.url},
-            zalo={"token": BOT_TOKEN, "base_url": fake_zalo.url},
-        )
-        services = Services(settings)
-        services.fake_telegram, services.fake_zalo = fake_telegram, fake_zalo
-        services.update_ids = itertools.count(1)
-        yield services
-        services.close()
+def services(chat_services):  # noqa: F811
+    return chat_services
 
 
 def telegram(services, *messages: str) -> list[list[dict]]:

@@ -5,16 +5,13 @@ previous question: the rule, the combined question, and the chat path on the rea
 
 from __future__ import annotations
 
-import itertools
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from fixtures_channels import (
-    BOT_TOKEN,
-    FakeTelegramApi,
-    FakeZaloApi,
+    chat_services,  # noqa: F401 (fixture)
     deliver,
     knowledge_data_dir,  # noqa: F401 (fixture)
     telegram_text_update,
@@ -30,8 +27,6 @@ from bot.core import Assistant
 from bot.followup import Followups
 from bot.messages import IncomingMessage
 from hocvuso.db.models import RecentQuestion
-from hocvuso.services import Services
-from hocvuso.settings import load_settings
 
 PLACES = ["tỉnh Hà Tĩnh", "tỉnh Nghệ An", "xã Nghĩa Trung", "tỉnh Đồng Tháp"]
 NGHE_AN = "Kế hoạch của tỉnh Nghệ An giao cơ quan nào chủ trì?"
@@ -86,19 +81,8 @@ def test_no_question_of_the_benchmark_sets_is_taken_for_a_follow_up():
 
 
 @pytest.fixture
-def services(knowledge_data_dir, tmp_path):  # noqa: F811
-    with FakeTelegramApi() as fake_telegram, FakeZaloApi() as fake_zalo:
-        settings = load_settings(
-            data_dir=knowledge_data_dir, database_url=f"sqlite:///{tmp_path / 'chat.db'}",
-            embedding={"backend": "none"}, llm={"base_url": ""},
-            telegram={"token": BOT_TOKEN, "base_url": fake_telegram.url},
-            zalo={"token": BOT_TOKEN, "base_url": fake_zalo.url},
-        )
-        built = Services(settings)
-        built.fake_telegram, built.fake_zalo = fake_telegram, fake_zalo
-        built.update_ids = itertools.count(1)
-        yield built
-        built.close()
+def services(chat_services):  # noqa: F811
+    return chat_services
 
 
 def expected_reply(services, combined: str) -> str:

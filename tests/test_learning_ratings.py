@@ -8,16 +8,13 @@ durable path against the fake Bot API servers on loopback.
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from fixtures_api import bearer
 from fixtures_channels import (
-    BOT_TOKEN,
-    FakeTelegramApi,
-    FakeZaloApi,
+    chat_services,  # noqa: F401 (fixture)
     deliver,
     knowledge_data_dir,  # noqa: F401 (fixture)
     telegram_button_update,
@@ -36,27 +33,14 @@ from bot.channels.terminal import TerminalChat
 from bot.delivery import worker
 from bot.messages import IncomingMessage
 from hocvuso.db.models import AnswerRating, GivenAnswer, InboxUpdate
-from hocvuso.services import Services
-from hocvuso.settings import load_settings
 
 USER = 777002
 QUESTION = "đăng ký VNeID mức 2 ở đâu, cccd 012345678901"
 
 
 @pytest.fixture
-def services(knowledge_data_dir, tmp_path):  # noqa: F811
-    with FakeTelegramApi() as fake_telegram, FakeZaloApi() as fake_zalo:
-        settings = load_settings(
-            data_dir=knowledge_data_dir, database_url=f"sqlite:///{tmp_path / 'chat.db'}",
-            embedding={"backend": "none"}, llm={"base_url": ""},
-            telegram={"token": BOT_TOKEN, "base_url": fake_telegram.url},
-            zalo={"token": BOT_TOKEN, "base_url": fake_zalo.url},
-        )
-        built = Services(settings)
-        built.fake_telegram, built.fake_zalo = fake_telegram, fake_zalo
-        built.update_ids = itertools.count(1)
-        yield built
-        built.close()
+def services(chat_services):  # noqa: F811
+    return chat_services
 
 
 def telegram_send(services, update: dict) -> list[tuple[str, dict]]:

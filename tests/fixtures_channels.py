@@ -410,6 +410,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_until_serving(base: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    """Wait until ``hocvuso serve`` at ``base`` answers /healthz (fail if the process ended first)."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code in (200, 503):
+                return
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline and process.poll() is None, "the server did not start"
+        time.sleep(0.2)
+
+
 @contextlib.contextmanager
 def hocvuso_process(args: list[str], env: dict[str, str]):
     """``hocvuso <args>`` in a subprocess; stopped with SIGINT at the end unless it already ended."""

@@ -13,8 +13,9 @@ import time
 from pathlib import Path
 
 import httpx
-
+from fixtures_channels import wait_until_serving
 from fixtures_knowledge import LESSON, PLANS_DIR
+
 from hocvuso.settings import load_settings
 from knowledge.base import KnowledgeBase
 from knowledge.embedding import NoEmbedder
@@ -64,15 +65,7 @@ def test_a_running_server_answers_from_another_process_ingest(tmp_path):
         return response.json()
 
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code in (200, 503):
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline and server.poll() is None, "the server did not start"
-            time.sleep(0.2)
+        wait_until_serving(base, server)
         assert not ask("Ai xin mã OTP qua điện thoại?")["found"]
 
         # Another process ingests a new lesson while the server runs.

@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -19,6 +18,7 @@ from fixtures_channels import (
     FakeZaloApi,
     knowledge_data_dir,  # noqa: F401 (fixture)
     telegram_text_update,
+    wait_until_serving,
     zalo_update,
 )
 
@@ -70,15 +70,7 @@ def test_verbose_serve_logs_no_tokens_ids_names_or_texts(knowledge_data_dir, tmp
         )
         try:
             base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=2).status_code in (200, 503):
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline and server.poll() is None, "the server did not start"
-                time.sleep(0.2)
+            wait_until_serving(base, server)
             update = telegram_text_update(1, RAW_TELEGRAM_ID, f"Số của tôi là {PHONE}, VNeID là gì?")
             update["message"]["from"].update(first_name=NAMES[0], last_name=NAMES[1], username=NAMES[2])
             update["message"]["chat"].update(first_name=NAMES[0], last_name=NAMES[1], username=NAMES[2])
